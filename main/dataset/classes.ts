@@ -1,0 +1,115 @@
+import type { Database } from 'sql.js';
+import { z } from 'zod';
+import { mutateCatalogue, queryOne, readCatalogue } from './catalogue.ts';
+import { parseOptions } from './input.ts';
+import { classFromRow, selectClasses } from './rows.ts';
+import { ColorSchema, type ClassRow, type Color } from './types.ts';
+
+/** Colour of value 0 (background). */
+export const BACKGROUND_COLOR: Color = [0, 0, 0];
+
+/** Default colours for values 1, 2, ... (cycled): ITK-SNAP's first label colours, well apart from each other. */
+export const DEFAULT_PALETTE: readonly Color[] = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 0],
+  [0, 255, 255],
+  [255, 0, 255],
+  [255, 239, 213],
+  [0, 0, 205],
+  [205, 133, 63],
+  [210, 180, 140],
+  [102, 205, 170],
+  [0, 0, 128],
+  [0, 139, 139],
+  [46, 139, 87],
+  [255, 228, 225],
+  [106, 90, 205],
+  [221, 160, 221],
+  [233, 150, 122],
+  [165, 42, 42],
+  [255, 250, 250],
+];
+
+export function defaultColor(value: number): Color {
+  if (value === 0) return [...BACKGROUND_COLOR];
+  return [...DEFAULT_PALETTE[(value - 1) % DEFAULT_PALETTE.length]] as Color;
+}
+
+export function defaultClassName(value: number): string {
+  return value === 0 ? 'background' : `class ${value}`;
+}
+
+export function insertClass(db: Database, row: ClassRow): void {
+  db.run(
+    `INSERT INTO classes (value, name, color_r, color_g, color_b, description) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (value) DO UPDATE SET name = excluded.name, color_r = excluded.color_r, color_g = excluded.color_g,
+       color_b = excluded.color_b, description = excluded.description`,
+    [row.value, row.name, row.color[0], row.color[1], row.color[2], row.description],
+  );
+}
+
+/**
+ * The rows `addMissingClasses` would add: values not in the class table yet, named and coloured from `proposed` when it
+ * has them (a label table that came with the file), else 'class N' and the default palette.
+ */
+export function planMissingClasses(
+  db: Database,
+  values: readonly number[],
+  proposed: ReadonlyMap<number, { name: string; color: Color }> = new Map(),
+): ClassRow[] {
+  const planned: ClassRow[] = [];
+  for (const value of values) {
+    if (queryOne(db, 'SELECT value FROM classes WHERE value = ?', [value])) continue;
+    const hint = proposed.get(value);
+    const name = hint?.name.trim();
+    planned.push({
+      value,
+      name: name ? name : defaultClassName(value),
+      color: hint ? [...hint.color] as Color : defaultColor(value),
+      description: '',
+    });
+  }
+  return planned;
+}
+
+/** Adds the values that are not in the class table yet (see planMissingClasses); existing rows are left alone. */
+export function addMissingClasses(
+  db: Database,
+  values: readonly number[],
+  proposed: ReadonlyMap<number, { name: string; color: Color }> = new Map(),
+): ClassRow[] {
+  const added = planMissingClasses(db, values, proposed);
+  for (const row of added) insertClass(db, row);
+  return added;
+}
+
+export async function listClasses(dir: string): Promise<ClassRow[]> {
+  return readCatalogue(dir, (db) => selectClasses(db));
+}
+
+const SetClassSchema = z.object({
+  value: z.number().int().min(0).max(2 ** 31 - 1),
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  color: ColorSchema.optional(),
+  description: z.string().max(10_000).optional(),
+});
+export type SetClassOptions = z.input<typeof SetClassSchema>;
+
+/** Creates or edits the class of a label value; colour and description keep their current (or default) values when left out. */
+export async function setClass(dir: string, options: SetClassOptions): Promise<ClassRow> {
+  const input = parseOptions(SetClassSchema, options, 'class');
+  return mutateCatalogue(dir, 'set class', (db) => {
+    const existing = queryOne(db, 'SELECT * FROM classes WHERE value = ?', [input.value]);
+    const current = existing ? classFromRow(existing) : undefined;
+    const row: ClassRow = {
+      value: input.value,
+      name: input.name,
+      color: input.color ?? current?.color ?? defaultColor(input.value),
+      description: input.description ?? current?.description ?? '',
+    };
+    insertClass(db, row);
+    return row;
+  });
+}
