@@ -139,6 +139,7 @@ interface CaseVolumes {
 
 /** Slabs of an image store, with the label's slab alongside when `label` is given. */
 async function* slabs(
+  slabVoxels: number,
   dir: string,
   image: VolumeRow,
   label: VolumeRow | null,
@@ -147,7 +148,7 @@ async function* slabs(
   const lab: LazyVolume | null = label ? await openOmeZarr(path.join(dir, label.storePath), { cacheBytes: CACHE_BYTES }) : null;
   const [nx, ny, nz] = img.header.shape;
   const chunkZ = Math.max(1, img.levels[0]?.chunkShape[2] ?? 1);
-  const planes = Math.max(1, Math.floor(SLAB_VOXELS / (nx * ny)));
+  const planes = Math.max(1, Math.floor(slabVoxels / (nx * ny)));
   const depth = Math.max(chunkZ, Math.floor(planes / chunkZ) * chunkZ);
   for (let z0 = 0; z0 < nz; z0 += depth) {
     const d = Math.min(depth, nz - z0);
@@ -159,7 +160,7 @@ async function* slabs(
 }
 
 async function channelStatistics(
-  exactLimit: number,
+  limits: { exactLimit: number; slabVoxels: number },
   dir: string,
   domain: string,
   channel: number,
@@ -177,7 +178,7 @@ async function channelStatistics(
   );
   const pass = async (each?: (v: number) => void, moments = new Moments()) => {
     for (const c of used) {
-      for await (const slab of slabs(dir, c.image, mask === 'foreground' ? c.label : null)) {
+      for await (const slab of slabs(limits.slabVoxels, dir, c.image, mask === 'foreground' ? c.label : null)) {
         accumulate(slab.data, slab.mask, moments, each);
       }
     }
@@ -218,7 +219,7 @@ async function channelStatistics(
       for (let i = 0; i < counts.length; i++) if (counts[i] > 0) coarse.add(rangeMin + i, counts[i]);
       histogram = coarse.histogram();
     }
-  } else if (expected <= exactLimit) {
+  } else if (expected <= limits.exactLimit) {
     const values = new Float64Array(expected);
     let n = 0;
     moments = await pass((v) => {
@@ -296,6 +297,8 @@ function insertStatistics(db: Database, s: DomainStatistics): void {
 export interface ComputeStatisticsOptions {
   /** Most voxels for which percentiles are computed by sorting (default EXACT_PERCENTILE_LIMIT); lower uses less memory. */
   exactLimit?: number;
+  /** Voxels read per slab (default SLAB_VOXELS), rounded to whole planes and whole chunks along z. */
+  slabVoxels?: number;
 }
 
 /**
@@ -304,7 +307,9 @@ export interface ComputeStatisticsOptions {
  */
 export async function computeStatistics(dir: string, options: ComputeStatisticsOptions = {}): Promise<DomainStatistics[]> {
   const exactLimit = options.exactLimit ?? EXACT_PERCENTILE_LIMIT;
+  const slabVoxels = options.slabVoxels ?? SLAB_VOXELS;
   if (!Number.isInteger(exactLimit) || exactLimit < 0) throw new InputError('exactLimit', `must be an integer >= 0, got ${exactLimit}`);
+  if (!Number.isInteger(slabVoxels) || slabVoxels < 1) throw new InputError('slabVoxels', `must be a positive integer, got ${slabVoxels}`);
   return withCatalogueLocked(dir, 'compute statistics', async (catalogue) => {
     const { db } = catalogue;
     const rows = queryAll(
@@ -338,7 +343,7 @@ export async function computeStatistics(dir: string, options: ComputeStatisticsO
     const results: DomainStatistics[] = [];
     for (const [domain, channels] of byDomain) {
       for (const channel of [...channels.keys()].sort((a, b) => a - b)) {
-        results.push(await channelStatistics(exactLimit, catalogue.dir, domain, channel, channels.get(channel) ?? [], labelCounts, computed));
+        results.push(await channelStatistics({ exactLimit, slabVoxels }, catalogue.dir, domain, channel, channels.get(channel) ?? [], labelCounts, computed));
       }
     }
     transaction(db, () => {

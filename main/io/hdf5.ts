@@ -425,33 +425,42 @@ export async function writeHdf5(volume: Volume, file: string, options?: WriteOpt
   }
 }
 
-function writeDataset(lib: typeof h5wasm, tmpFile: string, volume: Volume, dims: number[], name: string, compress: boolean): void {
-    const out = new lib.File(tmpFile, 'w');
-    try {
-      const parts = name.split('/');
-      let group = out as InstanceType<typeof lib.Group>;
-      for (const part of parts.slice(0, -1)) {
-        const existing = group.get(part);
-        group = existing instanceof lib.Group ? existing : group.create_group(part);
-      }
-      const ds = group.create_dataset({
-        name: parts[parts.length - 1],
-        data: volume.data,
-        shape: dims,
-        dtype: DTYPE_CODES[volume.dtype],
-        ...(compress ? { chunks: chunkShape(dims, bytesPerElement(volume.dtype)), compression: 'gzip' as const, compression_opts: 4 } : {}),
-      });
-      ds.create_attribute('spacing', Float64Array.from(volume.spacing));
-      ds.create_attribute('origin', Float64Array.from(volume.origin));
-      ds.create_attribute('direction', Float64Array.from(volume.direction));
-      ds.create_attribute('element_size_um', Float64Array.from([volume.spacing[2], volume.spacing[1], volume.spacing[0]]));
-      ds.create_attribute('axes', 'zyxc'.slice(0, dims.length));
-      const unit = volume.meta?.unit;
-      if (typeof unit === 'string' && unit) ds.create_attribute('unit', unit);
-      if (volume.labels && volume.labels.length > 0) ds.create_attribute('labels', JSON.stringify(volume.labels));
-    } finally {
-      out.close();
+function writeDataset(
+  lib: typeof h5wasm,
+  tmpFile: string,
+  volume: Volume,
+  dims: number[],
+  name: string,
+  compress: boolean,
+): void {
+  const out = new lib.File(tmpFile, 'w');
+  try {
+    const parts = name.split('/');
+    let group = out as InstanceType<typeof lib.Group>;
+    for (const part of parts.slice(0, -1)) {
+      const existing = group.get(part);
+      group = existing instanceof lib.Group ? existing : group.create_group(part);
     }
+    const ds = group.create_dataset({
+      name: parts[parts.length - 1],
+      data: volume.data,
+      shape: dims,
+      dtype: DTYPE_CODES[volume.dtype],
+      ...(compress
+        ? { chunks: chunkShape(dims, bytesPerElement(volume.dtype)), compression: 'gzip' as const, compression_opts: 4 }
+        : {}),
+    });
+    ds.create_attribute('spacing', Float64Array.from(volume.spacing));
+    ds.create_attribute('origin', Float64Array.from(volume.origin));
+    ds.create_attribute('direction', Float64Array.from(volume.direction));
+    ds.create_attribute('element_size_um', Float64Array.from([volume.spacing[2], volume.spacing[1], volume.spacing[0]]));
+    ds.create_attribute('axes', 'zyxc'.slice(0, dims.length));
+    const unit = volume.meta?.unit;
+    if (typeof unit === 'string' && unit) ds.create_attribute('unit', unit);
+    if (volume.labels && volume.labels.length > 0) ds.create_attribute('labels', JSON.stringify(volume.labels));
+  } finally {
+    out.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

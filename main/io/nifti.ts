@@ -24,7 +24,7 @@ import {
 } from '../volume/dtype.ts';
 import { geometryFromRasAffine, orthonormalize, rasAffineFromGeometry, type Affine } from '../volume/orientation.ts';
 import { det3, validateVolume, type Geometry, type Mat3, type Vec3, type Volume } from '../volume/volume.ts';
-import type { FileHead, VolumeReader, VolumeWriter, WriteOptions } from './registry.ts';
+import type { FileHead, VolumeReader, VolumeStream, VolumeWriter, WriteOptions } from './registry.ts';
 
 const gunzipAsync = promisify(zlib.gunzip);
 const gzipAsync = promisify(zlib.gzip);
@@ -41,7 +41,7 @@ const NIFTI2_HEADER_SIZE = 540;
 // ---------------------------------------------------------------------------------------------------------------------
 // Datatypes
 
-interface DatatypeInfo {
+export interface DatatypeInfo {
   code: number;
   name: string;
   bits: number;
@@ -219,7 +219,7 @@ export function parseNiftiHeader(bytes: Uint8Array, subject = 'NIfTI header'): N
   return h;
 }
 
-function datatypeInfo(h: NiftiHeader, subject: string): DatatypeInfo & { dtype: DType } {
+export function datatypeInfo(h: NiftiHeader, subject: string): DatatypeInfo & { dtype: DType } {
   const info = DATATYPE_BY_CODE.get(h.datatype);
   if (!info) throw new InputError(subject, `unknown NIfTI datatype code ${h.datatype}`);
   if (!info.dtype) {
@@ -743,6 +743,11 @@ export const niftiReader: VolumeReader = {
   },
   read(file: string): Promise<Volume> {
     return readNifti(file);
+  },
+  async stream(file: string): Promise<VolumeStream> {
+    // Imported lazily: nifti-stream.ts imports this module.
+    const { streamNifti } = await import('./nifti-stream.ts');
+    return streamNifti(file);
   },
 };
 

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
+import './node-codecs.ts';
 import { InputError, errorMessage } from '../../util/errors.ts';
 import { isDType, type DType, type TypedArray } from '../../volume/dtype.ts';
 import { IDENTITY3, type Geometry, type Mat3, type Vec3, type VolumeHeader } from '../../volume/volume.ts';
