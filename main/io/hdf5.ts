@@ -330,7 +330,9 @@ export async function readHdf5(file: string, options?: ReadOptions): Promise<Vol
       throw new InputError(file, `cannot list datasets: ${hdf5ErrorMessage(error)}`, { cause: error });
     }
     const info = pickDataset(file, datasets, options?.dataset);
-    if (!info.numeric) throw new InputError(file, `dataset ${info.path} holds ${info.type} values, not numbers`);
+    if (!info.numeric) {
+      throw new InputError(file, `dataset ${info.path} holds ${info.type} values, which cannot be read as a volume`);
+    }
     const { shape, components } = engineLayout(file, info);
     const ds = h5file.get(info.path) as H5Dataset;
     let value: unknown;

@@ -1,17 +1,17 @@
+import '../../../main/io/formats.ts';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getCase, importCase, initProject, listCases, LOCK_FILE, setClass, type ImportCaseOptions } from '../../../main/dataset/index.ts';
 import { faults, type FaultPoint } from '../../../main/dataset/faults.ts';
 import { writeVolume } from '../../../main/io/registry.ts';
-import { labelPhantom, phantom, registerFormats, snapshotTree, tempDir } from './helpers.ts';
+import { labelPhantom, phantom, snapshotTree, tempDir } from './helpers.ts';
 
 let tmp: string;
 let files: Record<string, string>;
 let counter = 0;
 
 beforeAll(async () => {
-  registerFormats();
   tmp = await tempDir('atomic');
   const inputs = path.join(tmp, 'inputs');
   await fs.mkdir(inputs);

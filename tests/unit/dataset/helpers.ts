@@ -3,21 +3,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { metaImageReader, metaImageWriter } from '../../../main/io/metaimage.ts';
-import { niftiReader, niftiWriter } from '../../../main/io/nifti.ts';
-import { nrrdReader, nrrdWriter } from '../../../main/io/nrrd.ts';
-import { omeZarrReader, omeZarrWriter } from '../../../main/io/omezarr/index.ts';
-import { registerReader, registerWriter } from '../../../main/io/registry.ts';
+import '../../../main/io/formats.ts';
 import { InputError } from '../../../main/util/errors.ts';
 import { mulberry32 } from '../../../main/util/random.ts';
 import { allocate, type DType, type TypedArray } from '../../../main/volume/dtype.ts';
 import { createVolume, type Mat3, type Vec3, type Volume } from '../../../main/volume/volume.ts';
-
-/** The formats these tests write and read (the same objects main/io/formats.ts registers). */
-export function registerFormats(): void {
-  for (const reader of [niftiReader, nrrdReader, metaImageReader, omeZarrReader]) registerReader(reader);
-  for (const writer of [niftiWriter, nrrdWriter, metaImageWriter, omeZarrWriter]) registerWriter(writer);
-}
 
 export async function tempDir(tag: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `segstation-dataset-${tag}-`));

@@ -212,6 +212,41 @@ describe('project lock', () => {
     await expect(fs.access(lock)).rejects.toThrow();
   });
 
+  it('a mutation in another process holds the lock: this one is refused until it ends', async () => {
+    const dir = fresh();
+    await initProject(dir);
+    const lockModule = path.resolve('main/dataset/lock.ts');
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { acquireLock } = await import(${JSON.stringify(lockModule)});
+         const release = await acquireLock(${JSON.stringify(path.resolve(dir))}, 'child mutation');
+         process.stdout.write('locked\\n');
+         process.stdin.resume();
+         process.stdin.on('end', async () => { await release(); process.exit(0); });`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('locked')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
+    });
+    const error = await expectInputError(setClass(dir, { value: 1, name: 'x' }));
+    expect(error.message).toContain(`locked by process ${child.pid} (child mutation`);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.stdin?.end();
+    expect(await exited).toBe(0);
+    await setClass(dir, { value: 1, name: 'x' });
+    expect((await listClasses(dir)).map((c) => c.name)).toEqual(['background', 'x']);
+  });
+
   it('a lock from another machine is never presumed stale', async () => {
     const dir = fresh();
     await initProject(dir);

@@ -1,3 +1,4 @@
+import '../../../main/io/formats.ts';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import {
 import { allocateTest } from '../../../main/dataset/split.ts';
 import { writeVolume } from '../../../main/io/registry.ts';
 import { mulberry32 } from '../../../main/util/random.ts';
-import { expectInputError, labelPhantom, phantom, registerFormats, tempDir } from './helpers.ts';
+import { expectInputError, labelPhantom, phantom, tempDir } from './helpers.ts';
 
 /** n cases spread over domains with the given sizes. */
 function synthetic(sizes: Record<string, number>): { caseId: string; domain: string }[] {
@@ -91,7 +92,6 @@ describe('assignSplits', () => {
   let dir: string;
 
   beforeAll(async () => {
-    registerFormats();
     tmp = await tempDir('split');
     const image = path.join(tmp, 'image.nii.gz');
     const label = path.join(tmp, 'label.nii.gz');
