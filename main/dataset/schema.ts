@@ -118,8 +118,66 @@ CREATE TABLE domain_statistics (
 );
 `;
 
+
+/** Version 2: training runs with their metric history, predictions and evaluations. */
+const V2 = `
+-- A training run: its validated config (JSON), where its folder is, and how it ended.
+CREATE TABLE runs (
+  id           TEXT    NOT NULL PRIMARY KEY COLLATE NOCASE,
+  kind         TEXT    NOT NULL DEFAULT 'train' CHECK (kind IN ('train')),
+  fold         INTEGER CHECK (fold >= 0),
+  config       TEXT    NOT NULL,
+  config_hash  TEXT    NOT NULL,
+  dataset_hash TEXT    NOT NULL,
+  backend      TEXT    NOT NULL,
+  seed         INTEGER NOT NULL,
+  status       TEXT    NOT NULL CHECK (status IN ('created', 'running', 'paused', 'cancelled', 'failed', 'completed')),
+  folder       TEXT    NOT NULL,
+  created      TEXT    NOT NULL,
+  updated      TEXT    NOT NULL,
+  message      TEXT    NOT NULL DEFAULT ''
+);
+
+-- Metric history of a run: one row per (run, step, name), e.g. loss terms, lr, val_dice_<class>.
+CREATE TABLE run_metrics (
+  run_id  TEXT    NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch   INTEGER NOT NULL CHECK (epoch >= 0),
+  step    INTEGER NOT NULL CHECK (step >= 0),
+  name    TEXT    NOT NULL,
+  value   REAL,
+  PRIMARY KEY (run_id, step, name)
+);
+
+-- A prediction of one case by a model (a run's checkpoint or an imported ONNX model); outputs are OME-Zarr stores
+-- under runs/<run>/predictions/<case>/ (label, probabilities, entropy, mutual_information, variance).
+CREATE TABLE predictions (
+  id                 TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+  run_id             TEXT REFERENCES runs (id) ON DELETE CASCADE,
+  model_path         TEXT NOT NULL,
+  case_id            TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  folder             TEXT NOT NULL,
+  options            TEXT NOT NULL,
+  uncertainty_score  REAL,
+  created            TEXT NOT NULL
+);
+CREATE INDEX predictions_run ON predictions (run_id);
+
+-- Metrics of one prediction against the case's label: one row per (evaluation, case, class, metric).
+CREATE TABLE evaluations (
+  id        TEXT    NOT NULL COLLATE NOCASE,
+  run_id    TEXT    REFERENCES runs (id) ON DELETE CASCADE,
+  case_id   TEXT    NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  class     INTEGER NOT NULL,
+  metric    TEXT    NOT NULL,
+  value     REAL,
+  created   TEXT    NOT NULL,
+  PRIMARY KEY (id, case_id, class, metric)
+);
+CREATE INDEX evaluations_run ON evaluations (run_id);
+`;
+
 /** MIGRATIONS[i] upgrades a catalogue from schema version i to i + 1. */
-export const MIGRATIONS: readonly string[] = [V1];
+export const MIGRATIONS: readonly string[] = [V1, V2];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -154,4 +212,8 @@ export const REQUIRED_TABLES = [
   'split_settings',
   'splits',
   'domain_statistics',
+  'runs',
+  'run_metrics',
+  'predictions',
+  'evaluations',
 ] as const;
