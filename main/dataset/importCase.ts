@@ -16,12 +16,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { readVolume, writeVolume } from '../io/registry.ts';
+import { createOmeZarrStore, type OmeZarrStoreBuilder } from '../io/omezarr/index.ts';
+import { streamVolume, type VolumeStream } from '../io/registry.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { errorMessage, InputError } from '../util/errors.ts';
-import { allocate, integerRange, isIntegerDType, type TypedArray } from '../volume/dtype.ts';
+import { allocate, dtypeOf, integerRange, isIntegerDType, type TypedArray } from '../volume/dtype.ts';
 import { distinctValues } from '../volume/statistics.ts';
-import { gridDifferences, voxelCount, type LabelEntry, type Volume } from '../volume/volume.ts';
+import { gridDifferences, type LabelEntry, type VolumeHeader } from '../volume/volume.ts';
 import {
   nowIso,
   persistCatalogue,
@@ -114,7 +115,8 @@ interface Planned {
   modality: string | null;
   source: Source;
   sourceComponent: number;
-  volume: Volume;
+  /** Header of the stored volume (always one component). */
+  header: VolumeHeader;
   min: number | null;
   max: number | null;
 }
@@ -131,18 +133,68 @@ export function finiteRange(data: TypedArray): { min: number | null; max: number
   return min <= max ? { min, max } : { min: null, max: null };
 }
 
-function componentOf(volume: Volume, component: number): Volume {
-  if (volume.components === 1) return volume;
-  const n = voxelCount(volume.shape);
-  const out = allocate(volume.dtype, n);
-  const c = volume.components;
-  for (let i = 0; i < n; i++) out[i] = volume.data[i * c + component];
-  return { ...withoutLabels(volume), components: 1, data: out };
+/** The header of one component of a volume, without the source's label table or provenance. */
+function scalarHeader(header: VolumeHeader): VolumeHeader {
+  const { labels: _labels, meta: _meta, ...rest } = header;
+  return { ...rest, components: 1 };
 }
 
-function withoutLabels(volume: Volume): Volume {
-  const { labels: _labels, ...rest } = volume;
-  return rest;
+/** Distinct values of a streamed label map with their counts, or null when there are more than `limit`. */
+async function countLabelValues(stream: VolumeStream, limit: number): Promise<{ value: number; count: number }[] | null> {
+  const counts = new Map<number, number>();
+  for await (const slab of stream.slabs(LABEL_COUNT_SLAB_DEPTH)) {
+    const slabCounts = distinctValues(slab.data, limit);
+    if (!slabCounts) return null;
+    for (const { value, count } of slabCounts) counts.set(value, (counts.get(value) ?? 0) + count);
+    if (counts.size > limit) return null;
+  }
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([value, count]) => ({ value, count }));
+}
+
+const LABEL_COUNT_SLAB_DEPTH = 16;
+
+/**
+ * Streams one source into the OME-Zarr stores of `targets` (one per component it contributes) in `staging`, slab by
+ * slab, recording each image's finite value range on the way. Memory: one slab of the source plus one per component.
+ */
+async function writeStores(stream: VolumeStream, targets: Planned[], staging: string): Promise<void> {
+  const builders: OmeZarrStoreBuilder[] = [];
+  try {
+    for (const p of targets) builders.push(await createOmeZarrStore(path.join(staging, `${p.id}.ome.zarr`), p.header));
+    const components = stream.header.components;
+    const ranges = targets.map(() => ({ min: Infinity, max: -Infinity }));
+    for await (const slab of stream.slabs(builders[0].slabDepth)) {
+      for (const [t, p] of targets.entries()) {
+        const data = components === 1 ? slab.data : componentOfSlab(slab.data, components, p.sourceComponent);
+        if (p.role === 'image') {
+          const r = finiteRange(data);
+          if (r.min !== null && r.max !== null) {
+            ranges[t].min = Math.min(ranges[t].min, r.min);
+            ranges[t].max = Math.max(ranges[t].max, r.max);
+          }
+        }
+        await builders[t].writeSlab(slab.z0, data);
+      }
+    }
+    for (const builder of builders) await builder.finalize();
+    for (const [t, p] of targets.entries()) {
+      if (p.role === 'image' && ranges[t].min <= ranges[t].max) {
+        p.min = ranges[t].min;
+        p.max = ranges[t].max;
+      }
+    }
+  } catch (error) {
+    await Promise.allSettled(builders.map((b) => b.abort()));
+    throw error;
+  }
+}
+
+/** One component of an interleaved slab. */
+function componentOfSlab(data: TypedArray, components: number, component: number): TypedArray {
+  const n = data.length / components;
+  const out = allocate(dtypeOf(data), n);
+  for (let i = 0; i < n; i++) out[i] = data[i * components + component];
+  return out;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -190,7 +242,8 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
   const knownChannels = layout.length;
   const knownModality = layout.map((r) => (r.modality === null ? null : String(r.modality)));
 
-  // Read and check the images.
+  // Open and check the images. Voxels are streamed slab by slab (natively where the reader can), so that a volume
+  // larger than memory imports in bounded memory; only headers are compared here.
   const hashes = new Map<string, Promise<string>>();
   const hashOf = (file: string) => {
     let h = hashes.get(file);
@@ -198,18 +251,20 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
     return h;
   };
   const planned: Planned[] = [];
-  let reference: { file: string; volume: Volume } | undefined;
+  const streams = new Map<string, VolumeStream>();
+  let reference: { file: string; header: VolumeHeader } | undefined;
   for (const file of imageFiles) {
-    const volume = await readVolume(file);
+    const { format, ...stream } = await streamVolume(file);
+    const header = stream.header;
     if (reference) {
-      const diffs = gridDifferences(reference.volume, volume);
+      const diffs = gridDifferences(reference.header, header);
       if (diffs.length > 0) throw new InputError(`image ${file} does not match image ${reference.file}`, diffs.join('; '));
-    } else reference = { file, volume };
-    const source: Source = { file, format: String(volume.meta.format), sha256: await hashOf(file) };
-    const readerModality = typeof volume.meta.modality === 'string' && volume.meta.modality ? volume.meta.modality : null;
-    for (let c = 0; c < volume.components; c++) {
+    } else reference = { file, header };
+    streams.set(file, stream);
+    const source: Source = { file, format, sha256: await hashOf(file) };
+    const readerModality = typeof header.meta?.modality === 'string' && header.meta.modality ? header.meta.modality : null;
+    for (let c = 0; c < header.components; c++) {
       const channel = planned.length;
-      const data = componentOf(volume, c);
       planned.push({
         id: volumeIdFor(caseId, 'image', channel),
         role: 'image',
@@ -217,8 +272,9 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
         modality: readerModality,
         source,
         sourceComponent: c,
-        volume: { ...withoutLabels(data), meta: { role: 'image', case: caseId, channel } },
-        ...finiteRange(data.data),
+        header: { ...scalarHeader(header), meta: { role: 'image', case: caseId, channel } },
+        min: null,
+        max: null,
       });
     }
   }
@@ -245,12 +301,14 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
     p.modality = input.modality?.[p.channel as number] ?? knownModality[p.channel as number] ?? p.modality;
   }
 
-  // Read and check the label.
+  // Open and check the label: its values are counted in a first streamed pass, since the class table (written into
+  // the label's store) depends on them.
   let labelValues: { value: number; count: number }[] = [];
   let labelNames = new Map<number, { name: string; color: Color }>();
   if (labelFile) {
-    const label = await readVolume(labelFile);
-    const diffs = gridDifferences(reference.volume, label);
+    const { format, ...stream } = await streamVolume(labelFile);
+    const label = stream.header;
+    const diffs = gridDifferences(reference.header, label);
     if (diffs.length > 0) throw new InputError(`label ${labelFile} does not match image ${reference.file}`, diffs.join('; '));
     if (!isIntegerDType(label.dtype) || label.components !== 1) {
       throw new InputError(
@@ -258,7 +316,7 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
         `must be an integer volume with one component, got ${label.dtype} with ${label.components} component${label.components === 1 ? '' : 's'}`,
       );
     }
-    const counts = distinctValues(label.data, MAX_LABEL_VALUES);
+    const counts = await countLabelValues(stream, MAX_LABEL_VALUES);
     if (!counts) throw new InputError(`label ${labelFile}`, `has more than ${MAX_LABEL_VALUES} distinct values; is it an image?`);
     const negative = counts.find((c) => c.value < 0);
     if (negative) throw new InputError(`label ${labelFile}`, `has negative value ${negative.value}; label values must be >= 0`);
@@ -267,15 +325,17 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
     }
     labelValues = counts;
     labelNames = new Map((label.labels ?? []).map((e) => [e.value, { name: e.name, color: e.color }]));
+    streams.set(labelFile, stream);
     planned.push({
       id: volumeIdFor(caseId, 'label', null),
       role: 'label',
       channel: null,
       modality: null,
-      source: { file: labelFile, format: String(label.meta.format), sha256: await hashOf(labelFile) },
+      source: { file: labelFile, format, sha256: await hashOf(labelFile) },
       sourceComponent: 0,
-      volume: label, // labels and meta are set once the class table is known
-      ...finiteRange(label.data),
+      header: label, // labels and meta are set once the class table is known
+      min: counts.length > 0 ? counts[0].value : null,
+      max: counts.length > 0 ? counts[counts.length - 1].value : null,
     });
   }
 
@@ -296,8 +356,8 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
       classes.set(Number(r.value), { value: Number(r.value), name: String(r.name), color: [Number(r.color_r), Number(r.color_g), Number(r.color_b)] });
     }
     for (const c of newClasses) classes.set(c.value, { value: c.value, name: c.name, color: c.color });
-    labelPlan.volume = {
-      ...labelPlan.volume,
+    labelPlan.header = {
+      ...labelPlan.header,
       labels: labelValues.map((c) => classes.get(c.value) as LabelEntry),
       meta: { role: 'label', case: caseId, isLabel: true },
     };
@@ -309,9 +369,10 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
   let added: ClassRow[] = [];
   try {
     await fs.mkdir(staging, { recursive: false });
-    for (const p of planned) {
-      await writeVolume(p.volume, path.join(staging, `${p.id}.ome.zarr`));
-      await checkpoint('store-written', p.id);
+    for (const [file, stream] of streams) {
+      const targets = planned.filter((p) => p.source.file === file && (p.role === 'label') === (file === labelFile));
+      await writeStores(stream, targets, staging);
+      for (const p of targets) await checkpoint('store-written', p.id);
     }
 
     const imported = nowIso();
@@ -319,7 +380,7 @@ async function importLocked(catalogue: Catalogue, input: ResolvedImport): Promis
       const domain = resolveDomain(db, input.domain ?? DEFAULT_DOMAIN, true) as string;
       db.run('INSERT INTO cases (id, domain, created, note) VALUES (?, ?, ?, ?)', [caseId, domain, imported, input.note ?? '']);
       for (const p of planned) {
-        const v = p.volume;
+        const v = p.header;
         db.run(
           `INSERT INTO volumes (id, case_id, role, channel, modality, source_path, source_format, source_component,
              source_sha256, store_path, shape, spacing, origin, direction, dtype, components, min, max, imported)

@@ -25,8 +25,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import h5wasm from 'h5wasm/node';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
+
+type H5Wasm = typeof import('h5wasm/node').default;
 import { writeFileAtomic } from '../util/atomic.ts';
 import { InputError } from '../util/errors.ts';
 import { bytesPerElement, type DType, type TypedArray } from '../volume/dtype.ts';
@@ -52,15 +53,19 @@ const DTYPE_CODES: Record<DType, string> = {
   float64: '<d',
 };
 
-let ready: Promise<void> | undefined;
+let loading: Promise<H5Wasm> | undefined;
 
-/** Loads the wasm module once and makes HDF5 errors throw (instead of printing HDF5-DIAG to the console). */
-async function h5(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready.then((module) => {
+/**
+ * Loads the wasm module once, on first use (instantiating it reserves ~600 MB of address space that shows in RSS, so
+ * importing the registry must not do it), and makes HDF5 errors throw instead of printing HDF5-DIAG to the console.
+ */
+function h5(): Promise<H5Wasm> {
+  loading ??= import('h5wasm/node').then(async ({ default: h5wasm }) => {
+    const module = await h5wasm.ready;
     module.activate_throwing_error_handler();
+    return h5wasm;
   });
-  await ready;
-  return h5wasm;
+  return loading;
 }
 
 function hasSignatureAt(bytes: Uint8Array, offset: number): boolean {
@@ -121,11 +126,11 @@ function describeType(ds: H5Dataset): { type: string; numeric: boolean } {
   return { type: names[m.type] ?? `class ${m.type}`, numeric: false };
 }
 
-function listDatasets(file: H5File): DatasetInfo[] {
+function listDatasets(file: H5File, lib: H5Wasm): DatasetInfo[] {
   const out: DatasetInfo[] = [];
   for (const p of file.paths()) {
     const entity = file.get(p);
-    if (!(entity instanceof h5wasm.Dataset)) continue;
+    if (!(entity instanceof lib.Dataset)) continue;
     const { type, numeric } = describeType(entity);
     out.push({ path: p.replace(/^\//, ''), shape: entity.shape ?? [], type, numeric });
   }
@@ -325,7 +330,7 @@ export async function readHdf5(file: string, options?: ReadOptions): Promise<Vol
   try {
     let datasets: DatasetInfo[];
     try {
-      datasets = listDatasets(h5file);
+      datasets = listDatasets(h5file, await h5());
     } catch (error) {
       throw new InputError(file, `cannot list datasets: ${hdf5ErrorMessage(error)}`, { cause: error });
     }
@@ -382,7 +387,7 @@ function dtypeOfArray(data: TypedArray): DType {
 export async function listHdf5Datasets(file: string): Promise<{ path: string; shape: number[]; type: string }[]> {
   const h5file = await openFile(file);
   try {
-    return listDatasets(h5file).map(({ path: p, shape, type }) => ({ path: p, shape, type }));
+    return listDatasets(h5file, await h5()).map(({ path: p, shape, type }) => ({ path: p, shape, type }));
   } finally {
     h5file.close();
   }
@@ -428,7 +433,7 @@ export async function writeHdf5(volume: Volume, file: string, options?: WriteOpt
 }
 
 function writeDataset(
-  lib: typeof h5wasm,
+  lib: H5Wasm,
   tmpFile: string,
   volume: Volume,
   dims: number[],
