@@ -1,0 +1,260 @@
+/**
+ * Background jobs: each job runs in its own child process (a Node process running `jobWorker.ts` through tsx), so a
+ * long computation never blocks the engine's event loop and cancelling can always stop it (a cooperative abort
+ * first, then a kill after a grace period).
+ *
+ * ## Adding a job kind (training, inference, ...)
+ *
+ *     // main/training/job.ts
+ *     export const TrainParams = z.strictObject({ projectDir: z.string(), epochs: z.number().int().min(1) });
+ *     export async function runTraining(params: z.infer<typeof TrainParams>, job: JobContext): Promise<unknown> {
+ *       for (let epoch = 0; epoch < params.epochs; epoch++) {
+ *         job.signal.throwIfAborted();            // cancel -> AbortError; the job ends as 'cancelled'
+ *         ...
+ *         job.progress(epoch + 1, params.epochs, `epoch ${epoch + 1}`);
+ *       }
+ *       return { runId };                          // JSON-serialisable; becomes JobInfo.result
+ *     }
+ *
+ *     // registered once at start-up, e.g. from main/services/jobKinds/index.ts:
+ *     registerJobKind('train', TrainParams, { module: new URL('../../training/job.ts', import.meta.url), export: 'runTraining',
+ *       description: 'train a model on a project' });
+ *
+ * The runner is named by module and export (not passed as a function) because it runs in the child process. Params are
+ * validated in the engine with the schema (a bad field is an input_error naming `params.<field>`) and again in the child.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import type { JobInfo, JobKindInfo, PayloadOf } from '../../ipc/contract.ts';
+import { InputError } from '../util/errors.ts';
+import { NotFoundError } from './errors.ts';
+
+/** What a runner gets besides its params. */
+export interface JobContext {
+  /** Reports progress; cheap to call often (the child forwards at most ~20 updates a second). */
+  progress(done: number, total: number, message?: string): void;
+  /** Aborted when the job is cancelled; check it between steps. */
+  signal: AbortSignal;
+}
+
+export type JobRunner<P> = (params: P, job: JobContext) => Promise<unknown>;
+
+export interface JobRunnerRef {
+  /** File URL (or absolute path) of the module exporting the runner. */
+  module: URL | string;
+  /** Export name (default 'run'). */
+  export?: string;
+  description?: string;
+}
+
+interface JobKind {
+  kind: string;
+  params: z.ZodType;
+  module: string;
+  exportName: string;
+  description: string;
+}
+
+const KINDS = new Map<string, JobKind>();
+
+/** Registers (or replaces) a job kind; see the module comment. */
+export function registerJobKind<P>(kind: string, paramsSchema: z.ZodType<P>, runner: JobRunnerRef): void {
+  const module = runner.module instanceof URL ? runner.module.href : runner.module.startsWith('file:') ? runner.module : new URL(`file://${runner.module}`).href;
+  KINDS.set(kind, { kind, params: paramsSchema, module, exportName: runner.export ?? 'run', description: runner.description ?? kind });
+}
+
+export function jobKinds(): JobKindInfo[] {
+  return [...KINDS.values()].map((k) => ({ kind: k.kind, description: k.description })).sort((a, b) => a.kind.localeCompare(b.kind));
+}
+
+/** Messages between the engine and a job's child process. */
+export type ToWorker = { type: 'run'; module: string; exportName: string; params: unknown } | { type: 'cancel' };
+export type FromWorker =
+  | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; message: string; cancelled: boolean };
+
+export type JobEvent =
+  | { event: 'job.progress'; payload: PayloadOf<'job.progress'> }
+  | { event: 'job.finished'; payload: PayloadOf<'job.finished'> };
+
+export interface JobManagerOptions {
+  /** Jobs running at once; more wait as 'queued' (default 2). */
+  maxConcurrent?: number;
+  /** Time a cancelled job gets to stop by itself before it is killed (ms, default 2000). */
+  cancelGraceMs?: number;
+  /** Node options of the child (default: load tsx so the worker and runners can be TypeScript). */
+  execArgv?: string[];
+}
+
+interface JobState {
+  info: JobInfo;
+  kind: JobKind;
+  params: unknown;
+  child: ChildProcess | null;
+  startedMs: number;
+  cancelRequested: boolean;
+  killTimer: NodeJS.Timeout | null;
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./jobWorker.ts', import.meta.url));
+
+/** tsx's loader by absolute URL, so the child finds it whatever its working directory. */
+function defaultExecArgv(): string[] {
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
+
+export class JobManager {
+  readonly #jobs = new Map<string, JobState>();
+  readonly #emit: (event: JobEvent) => void;
+  readonly #maxConcurrent: number;
+  readonly #grace: number;
+  readonly #execArgv: string[];
+  #counter = 0;
+
+  constructor(emit: (event: JobEvent) => void, options: JobManagerOptions = {}) {
+    this.#emit = emit;
+    this.#maxConcurrent = options.maxConcurrent ?? 2;
+    this.#grace = options.cancelGraceMs ?? 2000;
+    this.#execArgv = options.execArgv ?? defaultExecArgv();
+  }
+
+  start(kindName: string, rawParams: unknown): JobInfo {
+    const kind = KINDS.get(kindName);
+    if (!kind) throw new NotFoundError('kind', `no job kind '${kindName}' (known: ${[...KINDS.keys()].join(', ') || 'none'})`);
+    const parsed = kind.params.safeParse(rawParams);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(['params', ...(issue?.path ?? []).map(String)].join('.'), issue?.message ?? 'invalid');
+    }
+    const jobId = `j${++this.#counter}-${randomBytes(3).toString('hex')}`;
+    const state: JobState = {
+      info: { jobId, kind: kind.kind, status: 'queued', done: 0, total: 0, message: 'queued', started: new Date().toISOString() },
+      kind,
+      params: parsed.data,
+      child: null,
+      startedMs: Date.now(),
+      cancelRequested: false,
+      killTimer: null,
+    };
+    this.#jobs.set(jobId, state);
+    this.#pump();
+    return { ...state.info };
+  }
+
+  get(jobId: string): JobInfo {
+    const state = this.#jobs.get(jobId);
+    if (!state) throw new NotFoundError('jobId', `no job with id '${jobId}'`);
+    return { ...state.info };
+  }
+
+  list(): JobInfo[] {
+    return [...this.#jobs.values()].map((s) => ({ ...s.info }));
+  }
+
+  /** Asks a job to stop; a queued job is cancelled at once. Returns its state (unchanged when it already ended). */
+  cancel(jobId: string): JobInfo {
+    const state = this.#jobs.get(jobId);
+    if (!state) throw new NotFoundError('jobId', `no job with id '${jobId}'`);
+    if (state.info.status === 'queued') {
+      this.#finish(state, 'cancelled');
+    } else if (state.info.status === 'running' && !state.cancelRequested) {
+      state.cancelRequested = true;
+      state.info.message = 'cancelling';
+      const child = state.child;
+      if (child?.connected) child.send({ type: 'cancel' } satisfies ToWorker);
+      state.killTimer = setTimeout(() => child?.kill('SIGKILL'), this.#grace);
+    }
+    return { ...state.info };
+  }
+
+  /** Kills every running job (engine shutdown). */
+  dispose(): void {
+    for (const state of this.#jobs.values()) {
+      if (state.info.status === 'queued' || state.info.status === 'running') {
+        state.cancelRequested = true;
+        state.child?.kill('SIGKILL');
+        if (state.info.status === 'queued') this.#finish(state, 'cancelled');
+      }
+    }
+  }
+
+  #pump(): void {
+    const running = [...this.#jobs.values()].filter((s) => s.info.status === 'running').length;
+    let free = this.#maxConcurrent - running;
+    for (const state of this.#jobs.values()) {
+      if (free <= 0) break;
+      if (state.info.status !== 'queued') continue;
+      free--;
+      this.#launch(state);
+    }
+  }
+
+  #launch(state: JobState): void {
+    state.info.status = 'running';
+    state.info.message = 'starting';
+    state.startedMs = Date.now();
+    const child = fork(WORKER_FILE, [], {
+      execArgv: this.#execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Inside Electron, process.execPath is the Electron binary: make it behave as Node.
+      env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    });
+    state.child = child;
+    let outcome: FromWorker | null = null;
+    child.on('message', (message: FromWorker) => {
+      if (message.type === 'progress') {
+        if (state.info.status !== 'running') return;
+        state.info.done = message.done;
+        state.info.total = message.total;
+        if (!state.cancelRequested) state.info.message = message.message;
+        const fraction = message.total > 0 ? message.done / message.total : 0;
+        const elapsed = (Date.now() - state.startedMs) / 1000;
+        const eta = fraction > 0 && fraction < 1 ? (elapsed * (1 - fraction)) / fraction : undefined;
+        this.#emit({
+          event: 'job.progress',
+          payload: { jobId: state.info.jobId, kind: state.info.kind, done: message.done, total: message.total, message: message.message, ...(eta !== undefined ? { etaSeconds: eta } : {}) },
+        });
+      } else {
+        outcome = message;
+      }
+    });
+    child.on('error', (error) => {
+      outcome ??= { type: 'error', message: `job process failed: ${error.message}`, cancelled: false };
+    });
+    child.on('exit', (code, signal) => {
+      if (state.killTimer) clearTimeout(state.killTimer);
+      state.child = null;
+      const result = outcome as FromWorker | null;
+      if (result?.type === 'result' && !state.cancelRequested) this.#finish(state, 'completed', undefined, result.result);
+      else if (state.cancelRequested) this.#finish(state, 'cancelled');
+      else if (result?.type === 'error') this.#finish(state, 'failed', result.message);
+      else this.#finish(state, 'failed', `job process exited (${signal ?? `code ${code}`}) without a result`);
+    });
+    child.send({ type: 'run', module: state.kind.module, exportName: state.kind.exportName, params: state.params } satisfies ToWorker);
+  }
+
+  #finish(state: JobState, status: 'completed' | 'cancelled' | 'failed', error?: string, result?: unknown): void {
+    state.info.status = status;
+    state.info.finished = new Date().toISOString();
+    state.info.message = status;
+    if (status === 'completed') state.info.done = state.info.total;
+    if (error !== undefined) state.info.error = error;
+    if (result !== undefined) state.info.result = result;
+    this.#emit({
+      event: 'job.finished',
+      payload: {
+        jobId: state.info.jobId,
+        kind: state.info.kind,
+        status,
+        ...(error !== undefined ? { error } : {}),
+        ...(result !== undefined ? { result } : {}),
+      },
+    });
+    this.#pump();
+  }
+}
