@@ -1,0 +1,208 @@
+/**
+ * Intensity normalisation per the model card, per image channel (channels interleaved). Z-score without card values
+ * uses the case's own mean and standard deviation, gathered by `ChannelMoments` in voxel order, so the in-memory and
+ * the slab-by-slab paths get bit-identical statistics.
+ */
+import type { TypedArray } from '../volume/dtype.ts';
+import type { Normalization } from './modelCard.ts';
+
+export class ChannelMoments {
+  readonly channels: number;
+  readonly #sum: Float64Array;
+  readonly #sumSq: Float64Array;
+  #count = 0;
+
+  constructor(channels: number) {
+    this.channels = channels;
+    this.#sum = new Float64Array(channels);
+    this.#sumSq = new Float64Array(channels);
+  }
+
+  add(data: ArrayLike<number>): void {
+    const C = this.channels;
+    for (let i = 0; i < data.length; i += C) {
+      for (let c = 0; c < C; c++) {
+        const v = data[i + c];
+        this.#sum[c] += v;
+        this.#sumSq[c] += v * v;
+      }
+    }
+    this.#count += data.length / C;
+  }
+
+  mean(): number[] {
+    return [...this.#sum].map((s) => s / Math.max(1, this.#count));
+  }
+
+  /** Population standard deviation; 1 where the channel is constant, so that z-scoring stays finite. */
+  std(): number[] {
+    const mean = this.mean();
+    return [...this.#sumSq].map((s, c) => {
+      const variance = s / Math.max(1, this.#count) - mean[c] * mean[c];
+      return variance > 1e-12 ? Math.sqrt(variance) : 1;
+    });
+  }
+}
+
+/** Whether the normalisation needs the case's own statistics. */
+export function needsCaseStatistics(n: Normalization): boolean {
+  return n.kind === 'zscore' && (!n.mean || !n.std);
+}
+
+/** Why the normalisation cannot be applied slab by slab (it needs the whole volume), or undefined. */
+export function streamingObstacle(n: Normalization): string | undefined {
+  if (n.kind === 'perChannel' && needsWholeVolume(n.channels)) return 'its per-case normalisation needs the whole volume';
+  return undefined;
+}
+
+export type Normalizer = (data: TypedArray | Float64Array) => Float32Array;
+
+/** A function mapping raw interleaved voxels to normalised float32. */
+export function createNormalizer(n: Normalization, channels: number, moments?: ChannelMoments): Normalizer {
+  let scale: number[];
+  let shift: number[];
+  let lower: number[] | undefined;
+  let upper: number[] | undefined;
+  switch (n.kind) {
+    case 'none':
+      scale = Array<number>(channels).fill(1);
+      shift = Array<number>(channels).fill(0);
+      break;
+    case 'zscore': {
+      const mean = n.mean ?? moments?.mean();
+      const std = n.std ?? moments?.std();
+      if (!mean || !std) throw new Error('z-score normalisation without card values needs the case statistics');
+      scale = std.map((s) => 1 / s);
+      shift = mean.map((m, c) => -m * scale[c]);
+      break;
+    }
+    case 'ct':
+      lower = n.lower;
+      upper = n.upper;
+      scale = n.std.map((s) => 1 / s);
+      shift = n.mean.map((m, c) => -m * scale[c]);
+      break;
+    case 'rescale01':
+      scale = n.min.map((lo, c) => 1 / (n.max[c] - lo || 1));
+      shift = n.min.map((lo, c) => -lo * scale[c]);
+      break;
+    case 'perChannel':
+      // Whole-volume schemes are applied by normalizeChannels on the whole volume (streamingObstacle says so).
+      return (data) => normalizeChannels(data, n.channels);
+  }
+  return (data) => {
+    const out = new Float32Array(data.length);
+    for (let i = 0; i < data.length; i += channels) {
+      for (let c = 0; c < channels; c++) {
+        let v = data[i + c];
+        if (lower && upper) v = Math.min(upper[c], Math.max(lower[c], v));
+        out[i + c] = v * scale[c] + shift[c];
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * A trained model's per-channel normalisation (models/card.ts ChannelNormalization.resolved), applied exactly as
+ * main/training/transforms/normalize.ts does: '-sample' schemes use this volume's own statistics of the channel's
+ * finite values (population std, numpy 'linear' percentiles), non-finite voxels become 0.
+ */
+export type ResolvedChannelNormalization =
+  | { scheme: 'none' }
+  | { scheme: 'zscore-sample' }
+  | { scheme: 'ct-sample' }
+  | { scheme: 'rescale01-sample'; bounds: 'minmax' | 'percentiles'; clip: boolean }
+  | { scheme: 'linear'; from: string; clip: [number, number] | null; offset: number; divisor: number; clamp01: boolean };
+
+const EPS = 1e-8;
+
+function finiteChannel(image: ArrayLike<number>, channels: number, c: number): Float64Array {
+  const values = new Float64Array(Math.floor(image.length / channels));
+  let n = 0;
+  for (let i = c; i < image.length; i += channels) {
+    const v = image[i];
+    if (v - v === 0) values[n++] = v;
+  }
+  return values.subarray(0, n);
+}
+
+function channelMoments(values: Float64Array): { mean: number; std: number; min: number; max: number } {
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = values.length ? sum / values.length : 0;
+  let m2 = 0;
+  for (const v of values) m2 += (v - mean) * (v - mean);
+  return { mean, std: values.length ? Math.sqrt(m2 / values.length) : 0, min: values.length ? min : 0, max: values.length ? max : 0 };
+}
+
+function linearPercentile(sorted: ArrayLike<number>, p: number): number {
+  const h = ((sorted.length - 1) * p) / 100;
+  const lo = Math.floor(h);
+  const a = sorted[lo];
+  if (lo + 1 >= sorted.length || h === lo) return a;
+  return a + (h - lo) * (sorted[lo + 1] - a);
+}
+
+function percentilePair(values: Float64Array): [number, number] {
+  if (values.length === 0) return [0, 0];
+  const sorted = values.slice().sort();
+  return [linearPercentile(sorted, 0.5), linearPercentile(sorted, 99.5)];
+}
+
+/** Whether a per-channel scheme needs the whole volume (its statistics cannot be streamed here). */
+export function needsWholeVolume(schemes: readonly ResolvedChannelNormalization[]): boolean {
+  return schemes.some((s) => s.scheme !== 'none' && s.scheme !== 'linear');
+}
+
+/** Normalises a whole interleaved volume with per-channel resolved schemes. */
+export function normalizeChannels(image: ArrayLike<number>, schemes: readonly ResolvedChannelNormalization[]): Float32Array {
+  const channels = schemes.length;
+  const out = new Float32Array(image.length);
+  schemes.forEach((r, c) => {
+    let clip: [number, number] | null = null;
+    let offset = 0;
+    let divisor = 1;
+    let clamp01 = false;
+    if (r.scheme === 'linear') ({ clip, offset, divisor, clamp01 } = r);
+    else if (r.scheme === 'zscore-sample') {
+      const m = channelMoments(finiteChannel(image, channels, c));
+      offset = m.mean;
+      divisor = Math.max(m.std, EPS);
+    } else if (r.scheme === 'ct-sample') {
+      const values = finiteChannel(image, channels, c);
+      clip = percentilePair(values);
+      const m = channelMoments(values);
+      offset = m.mean;
+      divisor = Math.max(m.std, EPS);
+    } else if (r.scheme === 'rescale01-sample') {
+      const values = finiteChannel(image, channels, c);
+      const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(channelMoments(values)) : percentilePair(values);
+      offset = lo;
+      divisor = hi > lo ? hi - lo : 1;
+      clamp01 = r.clip;
+    }
+    const lo = clip ? clip[0] : -Infinity;
+    const hi = clip ? clip[1] : Infinity;
+    const inv = 1 / divisor;
+    for (let i = c; i < image.length; i += channels) {
+      let v = image[i];
+      if (v - v !== 0) {
+        out[i] = 0;
+        continue;
+      }
+      if (v < lo) v = lo;
+      else if (v > hi) v = hi;
+      v = (v - offset) * inv;
+      if (clamp01) v = v < 0 ? 0 : v > 1 ? 1 : v;
+      out[i] = v;
+    }
+  });
+  return out;
+}
