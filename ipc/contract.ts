@@ -127,7 +127,8 @@ export const CaseEntrySchema = z.object({
 });
 export type CaseEntry = z.infer<typeof CaseEntrySchema>;
 
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'cancelled', 'failed'] as const;
+/** 'paused' only for job kinds that can pause (JobKindInfo.pausable), e.g. 'train'. */
+export const JOB_STATUSES = ['queued', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 
@@ -144,14 +145,228 @@ export const JobInfoSchema = z.object({
   error: z.string().optional(),
   /** The job kind's JSON result once completed. */
   result: z.unknown().optional(),
+  /** The training (or prediction) run the job works on, once known (from its first 'training.progress' event). */
+  runId: z.string().optional(),
 });
 export type JobInfo = z.infer<typeof JobInfoSchema>;
 
 export const JobKindInfoSchema = z.object({
   kind: z.string(),
   description: z.string(),
+  /** Whether job.pause / job.resume apply to jobs of this kind. */
+  pausable: z.boolean().optional(),
 });
 export type JobKindInfo = z.infer<typeof JobKindInfoSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Project workflow, runs, predictions and evaluations (issue 7)
+
+/** What the engine found when it checked one file of a case before importing it. */
+export const FileCheckSchema = z.object({
+  path: z.string(),
+  role: VolumeRoleSchema,
+  ok: z.boolean(),
+  /** Reader format id ('nifti', 'nrrd', ...), when the file could be recognised. */
+  format: z.string().optional(),
+  shape: ShapeSchema.optional(),
+  components: positiveInt.optional(),
+  dtype: z.string().optional(),
+  spacing: Vec3Schema.optional(),
+  /** Why the file cannot be imported (absent when ok). */
+  problem: z.string().optional(),
+});
+export type FileCheck = z.infer<typeof FileCheckSchema>;
+
+/** The files and options of one case, as `segstation import` takes them. */
+export const CaseImportParamsSchema = z.strictObject({
+  projectDir: nonEmpty,
+  /** One file or folder per image channel. */
+  image: z.array(nonEmpty).min(1, 'needs at least one image'),
+  label: nonEmpty.optional(),
+  caseId: nonEmpty.optional(),
+  domain: nonEmpty.optional(),
+  modality: z.array(nonEmpty).optional(),
+  note: z.string().optional(),
+});
+export type CaseImportParams = z.infer<typeof CaseImportParamsSchema>;
+
+export const NORMALIZATION_HINTS = ['auto', 'zscore', 'ct', 'rescale01', 'none'] as const;
+export const DomainInfoSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  normalization: z.enum(NORMALIZATION_HINTS),
+  created: z.string(),
+  /** Cases of the project in this domain. */
+  caseCount: z.number().int().min(0),
+});
+export type DomainInfo = z.infer<typeof DomainInfoSchema>;
+
+export const SplitAssignmentSchema = z.object({
+  folds: z.number().int().min(2),
+  seed: z.number().int(),
+  testFraction: z.number().min(0).max(1),
+  created: z.string(),
+  /** Labelled cases, sorted by id: 'test', or the fold in which the case validates. */
+  cases: z.array(
+    z.object({
+      caseId: z.string(),
+      domain: z.string(),
+      pool: z.enum(['train', 'test']),
+      fold: z.number().int().min(0).nullable(),
+    }),
+  ),
+});
+export type SplitAssignment = z.infer<typeof SplitAssignmentSchema>;
+
+const nullableFinite = finite.nullable();
+export const DomainStatisticsSchema = z.object({
+  domain: z.string(),
+  channel: z.number().int().min(0),
+  modality: z.string().nullable(),
+  mask: z.enum(['foreground', 'all']),
+  caseCount: z.number().int().min(0),
+  voxelCount: z.number().int().min(0),
+  mean: nullableFinite,
+  std: nullableFinite,
+  p0_5: nullableFinite,
+  p99_5: nullableFinite,
+  min: nullableFinite,
+  max: nullableFinite,
+  percentileMethod: z.enum(['exact', 'histogram']),
+  /** `bins` are the n + 1 edges, `counts` the n counts. */
+  histogram: z.object({ bins: z.array(finite), counts: z.array(z.number().int().min(0)) }),
+  computed: z.string(),
+});
+export type DomainStatistics = z.infer<typeof DomainStatisticsSchema>;
+
+export const RUN_STATUSES = ['created', 'running', 'paused', 'cancelled', 'failed', 'completed'] as const;
+export const RunSummarySchema = z.object({
+  id: z.string(),
+  fold: z.number().int().min(0).nullable(),
+  status: z.enum(RUN_STATUSES),
+  backend: z.string(),
+  seed: z.number().int(),
+  configHash: z.string(),
+  datasetHash: z.string(),
+  /** Run folder relative to the project ('runs/<id>'). */
+  folder: z.string(),
+  created: z.string(),
+  updated: z.string(),
+  message: z.string(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** One metric of a run over its epochs (catalogue table run_metrics): loss terms, lr, val_dice_<class>, ... */
+export const MetricSeriesSchema = z.object({
+  name: z.string(),
+  /** In step order; value null where it was not finite. */
+  points: z.array(z.object({ epoch: z.number().int().min(0), step: z.number().int().min(0), value: nullableFinite })),
+});
+export type MetricSeries = z.infer<typeof MetricSeriesSchema>;
+
+export const ConfigIssueSchema = z.object({ field: z.string(), problem: z.string() });
+export type ConfigIssue = z.infer<typeof ConfigIssueSchema>;
+
+export const PREDICTION_OUTPUTS = ['label', 'probabilities', 'entropy', 'mutual_information', 'variance'] as const;
+export const PredictionInfoSchema = z.object({
+  id: z.string(),
+  runId: z.string().nullable(),
+  caseId: z.string(),
+  modelPath: z.string(),
+  /** Absolute folder of the outputs. */
+  folder: z.string(),
+  /** Absolute paths of the OME-Zarr stores that exist (open them with volume.open). */
+  outputs: z.partialRecord(z.enum(PREDICTION_OUTPUTS), z.string()),
+  options: z.unknown(),
+  /** Case-level uncertainty used to rank cases for review (higher = less certain), null without uncertainty. */
+  uncertaintyScore: nullableFinite,
+  created: z.string(),
+});
+export type PredictionInfo = z.infer<typeof PredictionInfoSchema>;
+
+/** A metric value; JSON has no NaN or infinities, so they travel as strings (as in evaluation summary.json). */
+export const MetricValueSchema = z.union([finite, z.enum(['NaN', 'Infinity', '-Infinity'])]);
+export type MetricValue = z.infer<typeof MetricValueSchema>;
+
+export const EvaluationInfoSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  created: z.string(),
+  cases: z.number().int().min(0),
+});
+export type EvaluationInfo = z.infer<typeof EvaluationInfoSchema>;
+
+export const EvaluationResultSchema = EvaluationInfoSchema.extend({
+  /** Class value -1 holds case-level rows (calibration over all classes). */
+  classes: z.array(z.object({ value: z.number().int(), name: z.string() })),
+  /** One row per (case, class, metric). */
+  rows: z.array(z.object({ caseId: z.string(), class: z.number().int(), metric: z.string(), value: MetricValueSchema })),
+  /** Cohort summary per (class, metric): finite values only, NaN and infinities counted (main/evaluation/summary.ts). */
+  summary: z.array(
+    z.object({
+      class: z.number().int(),
+      className: z.string(),
+      metric: z.string(),
+      n: z.number().int().min(0),
+      nan: z.number().int().min(0),
+      infinite: z.number().int().min(0),
+      mean: MetricValueSchema,
+      median: MetricValueSchema,
+      std: MetricValueSchema,
+      ciLow: MetricValueSchema,
+      ciHigh: MetricValueSchema,
+    }),
+  ),
+});
+export type EvaluationResult = z.infer<typeof EvaluationResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Params of the built-in job kinds (job.start {kind, params}); the engine checks them again with these schemas.
+
+const runIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "must be 1-200 characters of letters, digits, '.', '_' or '-'");
+
+export const TrainJobParamsSchema = z
+  .strictObject({
+    projectDir: nonEmpty,
+    /** A training config (checked against training.configSchema on the engine); not with `resume`. */
+    config: z.record(z.string(), z.unknown()).optional(),
+    fold: z.number().int().min(0).optional(),
+    /** Continue this run from its last checkpoint (its config and fold are kept). */
+    resume: runIdSchema.optional(),
+    backend: z.enum(['auto', 'cpu', 'webgpu', 'tensorflow']).optional(),
+    /** Id of a new run (default: generated). */
+    runId: runIdSchema.optional(),
+    /** Most 'step' training.progress events a second (epoch events always go out); default 10. */
+    stepEventsPerSecond: z.number().positive().max(1000).optional(),
+  })
+  .refine((p) => (p.config === undefined) !== (p.resume === undefined), { message: 'give exactly one of config or resume', path: ['config'] });
+export type TrainJobParams = z.infer<typeof TrainJobParamsSchema>;
+
+export const EvaluateJobParamsSchema = z.strictObject({
+  projectDir: nonEmpty,
+  /** Evaluates runs/<runId>/predictions/<case>/label.ome.zarr against the cases' labels. */
+  runId: runIdSchema,
+  /** Bootstrap seed of the cohort summary. */
+  seed: z.number().int().optional(),
+  surfaceTolerance: z.number().min(0).optional(),
+});
+export type EvaluateJobParams = z.infer<typeof EvaluateJobParamsSchema>;
+
+export const ReportJobParamsSchema = z.strictObject({
+  projectDir: nonEmpty,
+  runId: runIdSchema,
+  /** .html or .pdf (printed by Chromium). */
+  out: z.string().regex(/\.(html?|pdf)$/i, 'must end in .html or .pdf'),
+  /** Case shown in the slice figures (default: the first evaluated case). */
+  caseId: nonEmpty.optional(),
+  /** PNG file of the current 3D view, captured by the viewer. */
+  snapshot: nonEmpty.optional(),
+  /** Evaluate again even when the catalogue has an evaluation of the run. */
+  reevaluate: z.boolean().optional(),
+});
+export type ReportJobParams = z.infer<typeof ReportJobParamsSchema>;
+/** Base64 length of a 700 KB snapshot: WebSocket messages are limited to 1 MiB (main/server/webServer.ts). */
+export const MAX_SNAPSHOT_BASE64 = Math.ceil((700 * 1024) / 3) * 4;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Errors
@@ -238,6 +453,123 @@ export const METHODS = {
     params: noParams,
     result: z.object({ jobs: z.array(JobInfoSchema) }),
   },
+  'job.pause': {
+    /** Pauses a running job of a pausable kind (JobKindInfo.pausable) at its next step; its state stays in memory. */
+    params: z.strictObject({ jobId: IdSchema }),
+    result: JobInfoSchema,
+  },
+  'job.resume': {
+    params: z.strictObject({ jobId: IdSchema }),
+    result: JobInfoSchema,
+  },
+  'project.create': {
+    /** A new project in an empty or missing folder (as `segstation project init`); it becomes the current project. */
+    params: z.strictObject({ dir: nonEmpty, name: z.string().trim().min(1, 'must not be empty').max(200).optional() }),
+    result: ProjectSummarySchema,
+  },
+  'case.validate': {
+    /** Checks each file (readable, a volume; a label: integers on the first image's grid) without importing. */
+    params: z.strictObject({ image: z.array(nonEmpty).min(1, 'needs at least one image'), label: nonEmpty.optional() }),
+    result: z.object({ ok: z.boolean(), files: z.array(FileCheckSchema) }),
+  },
+  'case.import': {
+    /**
+     * Checks the files as case.validate does; when all pass, starts an 'import' job (watch it with job events) and
+     * returns it, else returns job null and imports nothing.
+     */
+    params: CaseImportParamsSchema,
+    result: z.object({ ok: z.boolean(), files: z.array(FileCheckSchema), job: JobInfoSchema.nullable() }),
+  },
+  'classes.set': {
+    /** Creates or edits classes (name, colour, description per label value); returns the whole class table. */
+    params: z.strictObject({
+      projectDir: nonEmpty,
+      classes: z
+        .array(
+          z.strictObject({
+            value: z.number().int().min(0),
+            name: z.string().trim().min(1, 'must not be empty').max(200),
+            color: ColorSchema.optional(),
+            description: z.string().max(10_000).optional(),
+          }),
+        )
+        .min(1, 'needs at least one class'),
+    }),
+    result: z.object({ classes: z.array(ClassInfoSchema) }),
+  },
+  'domain.list': {
+    params: z.strictObject({ projectDir: nonEmpty }),
+    result: z.object({ domains: z.array(DomainInfoSchema) }),
+  },
+  'domain.add': {
+    params: z.strictObject({
+      projectDir: nonEmpty,
+      name: z.string().trim().min(1, 'must not be empty').max(100),
+      description: z.string().max(10_000).optional(),
+      normalization: z.enum(NORMALIZATION_HINTS).optional(),
+    }),
+    result: z.object({ domains: z.array(DomainInfoSchema) }),
+  },
+  'split.get': {
+    params: z.strictObject({ projectDir: nonEmpty }),
+    result: z.object({ split: SplitAssignmentSchema.nullable() }),
+  },
+  'split.assign': {
+    /** Seeded k-fold split of the labelled cases, stratified by domain, with an optional test set (replaces the current one). */
+    params: z.strictObject({
+      projectDir: nonEmpty,
+      folds: z.number().int().min(2),
+      seed: z.number().int(),
+      testFraction: z.number().min(0).lt(1, 'must be below 1').optional(),
+    }),
+    result: z.object({ split: SplitAssignmentSchema }),
+  },
+  'stats.get': {
+    /** The stored per-domain intensity statistics (empty until the 'statistics' job has run since the last import). */
+    params: z.strictObject({ projectDir: nonEmpty }),
+    result: z.object({ statistics: z.array(DomainStatisticsSchema) }),
+  },
+  'run.list': {
+    params: z.strictObject({ projectDir: nonEmpty }),
+    result: z.object({ runs: z.array(RunSummarySchema) }),
+  },
+  'run.get': {
+    params: z.strictObject({ projectDir: nonEmpty, runId: nonEmpty }),
+    result: z.object({ run: RunSummarySchema, config: z.record(z.string(), z.unknown()), metrics: z.array(MetricSeriesSchema) }),
+  },
+  'training.configSchema': {
+    /** JSON Schema (draft 2020-12, input side: fields with defaults are optional) of the training config, made from the same zod schema the CLI uses. */
+    params: noParams,
+    result: z.object({ jsonSchema: z.record(z.string(), z.unknown()), defaults: z.record(z.string(), z.unknown()) }),
+  },
+  'training.validateConfig': {
+    /** Checks a config as `segstation train` would; every problem with its dotted field, for inline form errors. */
+    params: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
+    result: z.object({ ok: z.boolean(), config: z.record(z.string(), z.unknown()).nullable(), issues: z.array(ConfigIssueSchema) }),
+  },
+  'prediction.list': {
+    params: z.strictObject({ projectDir: nonEmpty, runId: nonEmpty.optional() }),
+    result: z.object({ predictions: z.array(PredictionInfoSchema) }),
+  },
+  'evaluation.list': {
+    params: z.strictObject({ projectDir: nonEmpty, runId: nonEmpty.optional() }),
+    result: z.object({ evaluations: z.array(EvaluationInfoSchema) }),
+  },
+  'evaluation.get': {
+    /** The latest evaluation of a run, or the one named by evaluationId. */
+    params: z.strictObject({ projectDir: nonEmpty, runId: nonEmpty, evaluationId: nonEmpty.optional() }),
+    result: EvaluationResultSchema,
+  },
+  'report.export': {
+    /**
+     * Starts a 'report' job writing an HTML or PDF report of a run; returns the job. In web mode the page cannot hand
+     * the engine a file, so the current 3D view may come inline as `snapshotPng` (base64 PNG, at most 700 KB decoded).
+     */
+    params: ReportJobParamsSchema.extend({
+      snapshotPng: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64').max(MAX_SNAPSHOT_BASE64, 'snapshot is too large (700 KB at most)').optional(),
+    }).refine((p) => p.snapshot === undefined || p.snapshotPng === undefined, { message: 'give snapshot or snapshotPng, not both', path: ['snapshotPng'] }),
+    result: JobInfoSchema,
+  },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
 export type MethodName = keyof typeof METHODS;
@@ -268,6 +600,82 @@ export const EVENTS = {
     error: z.string().optional(),
     result: z.unknown().optional(),
   }),
+  /** A job changed status other than by finishing (queued -> running, running <-> paused); payload is its JobInfo. */
+  'job.state': JobInfoSchema,
+  /**
+   * Live telemetry of a 'train' job, beside its job.progress (which counts steps over the run). 'step' events are
+   * throttled (TrainJobParams.stepEventsPerSecond, default 10/s); every other type is sent. Numbers that were not
+   * finite arrive as null.
+   */
+  'training.progress': z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('start'),
+      jobId: IdSchema,
+      runId: z.string(),
+      fold: z.number().int().min(0),
+      backend: z.string(),
+      batchSize: positiveInt,
+      parameters: z.number().int().min(0),
+      trainCases: z.array(z.string()),
+      valCases: z.array(z.string()),
+      epochs: positiveInt,
+      stepsPerEpoch: positiveInt,
+      resumedFrom: z.object({ epoch: z.number().int().min(0), step: z.number().int().min(0) }).nullable(),
+    }),
+    z.object({
+      type: z.literal('step'),
+      jobId: IdSchema,
+      runId: z.string(),
+      epoch: z.number().int().min(0),
+      /** Steps done over the whole run. */
+      step: z.number().int().min(0),
+      totalSteps: z.number().int().min(0),
+      stepInEpoch: z.number().int().min(0),
+      stepsPerEpoch: positiveInt,
+      loss: nullableFinite,
+      /** Every loss term, unweighted. */
+      terms: z.record(z.string(), nullableFinite),
+      lr: nullableFinite,
+      gradNorm: nullableFinite,
+      voxelsPerSecond: nullableFinite,
+      etaSeconds: nullableFinite,
+      memoryBytes: z.number().min(0),
+    }),
+    z.object({
+      type: z.literal('epoch'),
+      jobId: IdSchema,
+      runId: z.string(),
+      epoch: z.number().int().min(0),
+      step: z.number().int().min(0),
+      /** Epoch means (loss terms 'loss_<term>', lr, voxels_per_s, memory_mb, val_dice_<class>, val_dice_mean). */
+      metrics: z.record(z.string(), nullableFinite),
+      /** Validation Dice per class name, null in epochs without validation. */
+      valDice: z.record(z.string(), nullableFinite).nullable(),
+      valDiceMean: nullableFinite,
+      best: z.boolean(),
+      seconds: z.number().min(0),
+    }),
+    z.object({
+      type: z.literal('checkpoint'),
+      jobId: IdSchema,
+      runId: z.string(),
+      kind: z.enum(['last', 'best']),
+      epoch: z.number().int().min(0),
+      step: z.number().int().min(0),
+    }),
+    z.object({ type: z.enum(['paused', 'resumed']), jobId: IdSchema, runId: z.string(), epoch: z.number().int().min(0), step: z.number().int().min(0) }),
+    z.object({
+      type: z.literal('end'),
+      jobId: IdSchema,
+      runId: z.string(),
+      status: z.enum(['completed', 'cancelled', 'stopped-early', 'time-limit']),
+      epoch: z.number().int().min(0),
+      step: z.number().int().min(0),
+      bestDice: nullableFinite,
+      bestEpoch: z.number().int().min(0).nullable(),
+      seconds: z.number().min(0),
+    }),
+  ]),
   /** A project was opened (also from the Electron menu). */
   'project.opened': ProjectSummarySchema,
   /** A volume was opened (also from the Electron menu); the renderer should show it. */

@@ -2,6 +2,12 @@
  * EngineApi over web mode: JSON messages on a WebSocket (`/ws`) and voxels over the HTTP data plane (`/data/...`).
  * The socket reconnects after a drop (with backoff); requests in flight on a dropped socket fail with an 'internal'
  * error, later requests wait for the new socket. Browser-safe; Node callers pass a WebSocket implementation (`ws`).
+ *
+ * Jobs outlive connections (they run in the engine), so after a reconnect the client re-synchronises: it asks for
+ * `job.list` and replays, to its event listeners, a `job.state` for every job that is still queued, running or paused
+ * and a `job.finished` for every job it knew as unfinished that ended while it was away (never one it delivered
+ * already). Listeners therefore see every job end exactly once, drop or not. The engine sends every event to every
+ * socket, so nothing needs re-subscribing.
  */
 import { EngineRequestError, type EngineApi, type VolumeBlock } from './api.ts';
 import {
@@ -14,6 +20,8 @@ import {
   type Axis,
   type EngineError,
   type EngineEvent,
+  type JobInfo,
+  type JobStatus,
   type MethodName,
   type ParamsOf,
   type ResultOf,
@@ -45,12 +53,25 @@ export interface WebClientOptions {
   maxReconnectDelayMs?: number;
 }
 
+export interface ConnectionState {
+  connected: boolean;
+  /** Reconnections so far (0 on the first connection). */
+  reconnects: number;
+}
+
 export interface WebClient extends Required<EngineApi> {
   /** Closes the socket for good (no reconnect). */
   close(): void;
   /** Resolves once the socket is open. */
   ready(): Promise<void>;
+  /**
+   * Connection changes: connected false on a drop; connected true when the socket is open again and, after a
+   * reconnect, once the job state has been re-synchronised (see the module comment). Returns the unsubscribe function.
+   */
+  onConnectionChange(listener: (state: ConnectionState) => void): () => void;
 }
+
+const TERMINAL = new Set<JobStatus>(['completed', 'cancelled', 'failed']);
 
 const OPEN = 1;
 
@@ -74,6 +95,43 @@ export function createWebClient(options: WebClientOptions): WebClient {
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
 
   const listeners = new Set<(event: EngineEvent) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  /** Last status the client knows of each job, and the jobs whose job.finished its listeners have had. */
+  const knownJobs = new Map<string, JobStatus>();
+  const finishedDelivered = new Set<string>();
+  let reconnects = 0;
+  let everOpened = false;
+
+  const deliver = (message: EngineEvent) => {
+    if (message.event === 'job.finished') {
+      if (finishedDelivered.has(message.payload.jobId)) return;
+      finishedDelivered.add(message.payload.jobId);
+      knownJobs.set(message.payload.jobId, message.payload.status);
+    } else if (message.event === 'job.state') {
+      knownJobs.set(message.payload.jobId, message.payload.status);
+    } else if (message.event === 'job.progress' && !knownJobs.has(message.payload.jobId)) {
+      knownJobs.set(message.payload.jobId, 'running');
+    }
+    for (const listener of listeners) {
+      try {
+        listener(message);
+      } catch {
+        // One failing listener must not starve the others.
+      }
+    }
+  };
+  const noteJob = (info: JobInfo) => {
+    if (!finishedDelivered.has(info.jobId)) knownJobs.set(info.jobId, info.status);
+  };
+  const announce = (connected: boolean) => {
+    for (const listener of connectionListeners) {
+      try {
+        listener({ connected, reconnects });
+      } catch {
+        // as above
+      }
+    }
+  };
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let socket: SocketLike | null = null;
@@ -94,8 +152,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
       if (!isEventName(event)) return;
       const checked = EVENTS[event].safeParse(payload);
       if (!checked.success) return;
-      const message = { event, payload: checked.data } as EngineEvent;
-      for (const listener of listeners) listener(message);
+      deliver({ event, payload: checked.data } as EngineEvent);
       return;
     }
     const response = ResponseMessageSchema.safeParse(raw);
@@ -108,8 +165,44 @@ export function createWebClient(options: WebClientOptions): WebClient {
       return;
     }
     const result = METHODS[entry.method].result.safeParse(response.data.result);
-    if (result.success) entry.resolve(result.data);
+    if (result.success) {
+      rememberJobs(entry.method, result.data);
+      entry.resolve(result.data);
+    }
     else entry.reject(connectionLost(`${entry.method}: engine sent a result that does not match the contract`));
+  };
+
+  /** Job states seen in results (job.start, job.get, job.list, ...), so a later resync knows what was unfinished. */
+  const rememberJobs = (method: MethodName, result: unknown) => {
+    if (method === 'job.list') for (const info of (result as ResultOf<'job.list'>).jobs) noteJob(info);
+    else if (method === 'job.start' || method === 'job.get' || method === 'job.cancel' || method === 'job.pause' || method === 'job.resume' || method === 'report.export') {
+      noteJob(result as JobInfo);
+    } else if (method === 'case.import') {
+      const job = (result as ResultOf<'case.import'>).job;
+      if (job) noteJob(job);
+    }
+  };
+
+  /** After a reconnect: replay what the listeners missed (see the module comment). */
+  const resync = async () => {
+    const wasUnfinished = new Set([...knownJobs].filter(([, status]) => !TERMINAL.has(status)).map(([jobId]) => jobId));
+    const { jobs } = await requestImpl('job.list', {});
+    for (const info of jobs) {
+      if (!TERMINAL.has(info.status)) {
+        deliver({ event: 'job.state', payload: info });
+      } else if (wasUnfinished.has(info.jobId)) {
+        deliver({
+          event: 'job.finished',
+          payload: {
+            jobId: info.jobId,
+            kind: info.kind,
+            status: info.status as 'completed' | 'cancelled' | 'failed',
+            ...(info.error !== undefined ? { error: info.error } : {}),
+            ...(info.result !== undefined ? { result: info.result } : {}),
+          },
+        });
+      }
+    }
   };
 
   const connect = () => {
@@ -121,6 +214,17 @@ export function createWebClient(options: WebClientOptions): WebClient {
       const ready = waiters;
       waiters = [];
       for (const w of ready) w.resolve();
+      if (!everOpened) {
+        everOpened = true;
+        announce(true);
+        return;
+      }
+      reconnects++;
+      resync().then(
+        () => announce(true),
+        // The socket dropped again during the resync: the next open retries it.
+        () => undefined,
+      );
     };
     ws.onmessage = (event) => {
       const data = event.data;
@@ -133,6 +237,7 @@ export function createWebClient(options: WebClientOptions): WebClient {
     };
     ws.onclose = () => {
       if (socket === ws) socket = null;
+      if (everOpened) announce(false);
       for (const [id, entry] of pending) {
         pending.delete(id);
         entry.reject(connectionLost(`${entry.method}: connection to the engine was lost`));
@@ -164,25 +269,31 @@ export function createWebClient(options: WebClientOptions): WebClient {
     return decodeBlock(await response.arrayBuffer());
   };
 
+  async function requestImpl<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
+    await ready();
+    const id = nextId++;
+    return new Promise<ResultOf<M>>((resolve, reject) => {
+      pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
+      try {
+        socket!.send(JSON.stringify({ id, method, params }));
+      } catch (error) {
+        pending.delete(id);
+        reject(connectionLost(`${method}: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    });
+  }
+
   connect();
 
   return {
-    async request<M extends MethodName>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
-      await ready();
-      const id = nextId++;
-      return new Promise<ResultOf<M>>((resolve, reject) => {
-        pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
-        try {
-          socket!.send(JSON.stringify({ id, method, params }));
-        } catch (error) {
-          pending.delete(id);
-          reject(connectionLost(`${method}: ${error instanceof Error ? error.message : String(error)}`));
-        }
-      });
-    },
+    request: requestImpl,
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onConnectionChange(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
     },
     fetchSlice(volumeId: string, axis: Axis, index: number) {
       return fetchBlock(`/data/volumes/${encodeURIComponent(volumeId)}/slice?axis=${axis}&index=${index}`);

@@ -18,11 +18,16 @@ import {
 } from '../../ipc/contract.ts';
 import { appVersion } from '../dataset/project.ts';
 import '../io/formats.ts';
+import { validateCaseFiles } from './caseValidation.ts';
+import { removeSnapshot, writeSnapshot } from './snapshots.ts';
 import { toEngineError } from './errors.ts';
 import './jobKinds/index.ts';
 import { JobManager, jobKinds, type JobManagerOptions } from './jobs.ts';
+import { addDomainInfo, assignSplit, createProject, currentSplit, listDomainInfo, setClasses, storedStatistics } from './projectWorkflow.ts';
 import { ProjectService } from './projects.ts';
 import { RecentProjects } from './recentProjects.ts';
+import { evaluationList, evaluationResult, predictionList, runDetail, runList } from './runQueries.ts';
+import { checkTrainingConfig, trainingConfigSchema } from './jobKinds/trainCheck.ts';
 import { VolumeService, type VolumeServiceOptions } from './volumes.ts';
 
 export interface EngineOptions {
@@ -73,10 +78,60 @@ export class Engine {
         if (closed) this.emit('volume.closed', { volumeId });
         return { closed };
       },
-      'job.start': async ({ kind, params }) => this.jobs.start(kind, params),
+      'job.start': ({ kind, params }) => this.jobs.startChecked(kind, params),
       'job.cancel': async ({ jobId }) => this.jobs.cancel(jobId),
       'job.get': async ({ jobId }) => this.jobs.get(jobId),
       'job.list': async () => ({ jobs: this.jobs.list() }),
+      'job.pause': async ({ jobId }) => this.jobs.pause(jobId),
+      'job.resume': async ({ jobId }) => this.jobs.resume(jobId),
+      'project.create': async ({ dir, name }) => {
+        const created = await createProject(dir, name);
+        const project = await this.projects.open(created);
+        this.emit('project.opened', project);
+        return project;
+      },
+      'case.validate': ({ image, label }) => validateCaseFiles(image, label),
+      'case.import': async ({ projectDir, ...options }) => {
+        const checked = await validateCaseFiles(options.image, options.label);
+        if (!checked.ok) return { ...checked, job: null };
+        // The import itself (every voxel read, stores written) runs as a job, off the event loop.
+        const job = await this.jobs.startChecked('import', { projectDir, ...options, image: checked.files.filter((f) => f.role === 'image').map((f) => f.path) });
+        return { ...checked, job };
+      },
+      'classes.set': async (params) => ({ classes: await setClasses(params) }),
+      'domain.list': async ({ projectDir }) => ({ domains: await listDomainInfo(projectDir) }),
+      'domain.add': async (params) => ({ domains: await addDomainInfo(params) }),
+      'split.get': async ({ projectDir }) => ({ split: await currentSplit(projectDir) }),
+      'split.assign': async (params) => ({ split: await assignSplit(params) }),
+      'stats.get': async ({ projectDir }) => ({ statistics: await storedStatistics(projectDir) }),
+      'run.list': async ({ projectDir }) => ({ runs: await runList(projectDir) }),
+      'run.get': ({ projectDir, runId }) => runDetail(projectDir, runId),
+      'training.configSchema': () => trainingConfigSchema(),
+      'training.validateConfig': async ({ config }) => {
+        const checked = await checkTrainingConfig(config);
+        return { ok: checked.issues.length === 0, ...checked };
+      },
+      'prediction.list': async ({ projectDir, runId }) => ({ predictions: await predictionList(projectDir, runId) }),
+      'evaluation.list': async ({ projectDir, runId }) => ({ evaluations: await evaluationList(projectDir, runId) }),
+      'evaluation.get': ({ projectDir, runId, evaluationId }) => evaluationResult(projectDir, runId, evaluationId),
+      'report.export': async ({ snapshotPng, ...params }) => {
+        if (snapshotPng === undefined) return this.jobs.startChecked('report', params);
+        const snapshot = await writeSnapshot(snapshotPng);
+        try {
+          const job = await this.jobs.startChecked('report', { ...params, snapshot });
+          // The snapshot file lives as long as the job.
+          const off = this.onEvent((e) => {
+            if (e.event === 'job.finished' && e.payload.jobId === job.jobId) {
+              off();
+              void removeSnapshot(snapshot);
+            }
+          });
+          return job;
+        } catch (error) {
+          await removeSnapshot(snapshot);
+          throw error;
+        }
+      },
     };
   }
 

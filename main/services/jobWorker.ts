@@ -1,9 +1,10 @@
 /**
  * Entry of a job's child process (see jobs.ts): receives one 'run' message, imports the runner module, runs it and
- * reports progress, then the result or the error, and exits. A 'cancel' message aborts the runner's signal.
+ * reports progress, then the result or the error, and exits. A 'cancel' message aborts the runner's signal; 'pause'
+ * and 'resume' set the runner's control.
  */
 import '../io/formats.ts';
-import type { FromWorker, JobContext, JobRunner, ToWorker } from './jobs.ts';
+import type { FromWorker, JobContext, JobControl, JobRunner, ToWorker } from './jobs.ts';
 import { errorMessage } from '../util/errors.ts';
 
 const PROGRESS_INTERVAL_MS = 50;
@@ -17,10 +18,29 @@ function send(message: FromWorker): Promise<void> {
 
 const controller = new AbortController();
 let started = false;
+let paused = false;
+let wakers: (() => void)[] = [];
+const wake = (): void => {
+  const waiting = wakers;
+  wakers = [];
+  for (const w of waiting) w();
+};
+const control: JobControl = {
+  get paused() {
+    return paused;
+  },
+  changed: () => new Promise<void>((resolve) => wakers.push(resolve)),
+};
+controller.signal.addEventListener('abort', wake);
 
 process.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
     controller.abort(new Error('cancelled'));
+    return;
+  }
+  if (message.type === 'pause' || message.type === 'resume') {
+    paused = message.type === 'pause';
+    wake();
     return;
   }
   if (message.type !== 'run' || started) return;
@@ -34,6 +54,10 @@ async function run(module: string, exportName: string, params: unknown): Promise
   let pendingProgress: FromWorker | null = null;
   const job: JobContext = {
     signal: controller.signal,
+    control,
+    emit(event, payload) {
+      void send({ type: 'event', event, payload });
+    },
     progress(done, total, message = '') {
       pendingProgress = { type: 'progress', done, total, message };
       const now = Date.now();

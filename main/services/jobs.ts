@@ -22,13 +22,22 @@
  *
  * The runner is named by module and export (not passed as a function) because it runs in the child process. Params are
  * validated in the engine with the schema (a bad field is an input_error naming `params.<field>`) and again in the child.
+ *
+ * Options of registerJobKind beyond that (see main/services/jobKinds/index.ts, kind 'train'):
+ * - `pausable: true`: the runner waits while `job.control.paused` (await `job.control.changed()`), so job.pause and
+ *   job.resume apply; the job's status is 'paused' meanwhile and a cancel still works;
+ * - `cancelGraceMs`: more time before a cancelled job is killed, for runners that only check between long steps;
+ * - `precheck`: async checks in the engine before the job is queued (e.g. a training config), as input errors.
+ * A runner may also send contract events of its own with `job.emit('training.progress', payload)`: the engine adds
+ * the jobId, drops a payload that does not match the contract, and records a `runId` it carries in the JobInfo.
+ * Status changes other than the end are broadcast as 'job.state' events (the full JobInfo).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import type { JobInfo, JobKindInfo, PayloadOf } from '../../ipc/contract.ts';
+import { EVENTS, type JobInfo, type JobKindInfo, type PayloadOf } from '../../ipc/contract.ts';
 import { InputError } from '../util/errors.ts';
 import { NotFoundError } from './errors.ts';
 
@@ -38,6 +47,25 @@ export interface JobContext {
   progress(done: number, total: number, message?: string): void;
   /** Aborted when the job is cancelled; check it between steps. */
   signal: AbortSignal;
+  /** Pause requests (job.pause / job.resume) for kinds registered with `pausable: true`. */
+  control: JobControl;
+  /**
+   * Sends a contract event of the job's own (e.g. 'training.progress'); the engine adds `jobId` and checks the payload
+   * against the contract before broadcasting it. Not throttled: the runner keeps the rate sensible.
+   */
+  emit<E extends JobDetailEvent>(event: E, payload: JobEventPayload<E>): void;
+}
+
+/** A job event's payload without the jobId the engine adds (distributed over union payloads). */
+export type JobEventPayload<E extends JobDetailEvent> = PayloadOf<E> extends infer P ? (P extends unknown ? Omit<P, 'jobId'> : never) : never;
+
+/** Events a job may emit through JobContext.emit. */
+export type JobDetailEvent = 'training.progress';
+
+export interface JobControl {
+  readonly paused: boolean;
+  /** Resolves at the next pause, resume or cancel. */
+  changed(): Promise<void>;
 }
 
 export type JobRunner<P> = (params: P, job: JobContext) => Promise<unknown>;
@@ -48,6 +76,15 @@ export interface JobRunnerRef {
   /** Export name (default 'run'). */
   export?: string;
   description?: string;
+  /** The runner obeys JobContext.control, so job.pause / job.resume apply (default false). */
+  pausable?: boolean;
+  /** Time a cancelled job of this kind gets to stop by itself before it is killed (ms; default: the manager's). */
+  cancelGraceMs?: number;
+  /**
+   * Checks in the engine that need more than the params schema (e.g. a training config), run by `startChecked`
+   * before the job is queued; throw an InputError naming `params.<field>`.
+   */
+  precheck?: (params: never) => Promise<void>;
 }
 
 interface JobKind {
@@ -56,6 +93,9 @@ interface JobKind {
   module: string;
   exportName: string;
   description: string;
+  pausable: boolean;
+  cancelGraceMs: number | undefined;
+  precheck: ((params: unknown) => Promise<void>) | undefined;
 }
 
 const KINDS = new Map<string, JobKind>();
@@ -63,23 +103,35 @@ const KINDS = new Map<string, JobKind>();
 /** Registers (or replaces) a job kind; see the module comment. */
 export function registerJobKind<P>(kind: string, paramsSchema: z.ZodType<P>, runner: JobRunnerRef): void {
   const module = runner.module instanceof URL ? runner.module.href : runner.module.startsWith('file:') ? runner.module : new URL(`file://${runner.module}`).href;
-  KINDS.set(kind, { kind, params: paramsSchema, module, exportName: runner.export ?? 'run', description: runner.description ?? kind });
+  KINDS.set(kind, {
+    kind,
+    params: paramsSchema,
+    module,
+    exportName: runner.export ?? 'run',
+    description: runner.description ?? kind,
+    pausable: runner.pausable ?? false,
+    cancelGraceMs: runner.cancelGraceMs,
+    precheck: runner.precheck as ((params: unknown) => Promise<void>) | undefined,
+  });
 }
 
 export function jobKinds(): JobKindInfo[] {
-  return [...KINDS.values()].map((k) => ({ kind: k.kind, description: k.description })).sort((a, b) => a.kind.localeCompare(b.kind));
+  return [...KINDS.values()].map((k) => ({ kind: k.kind, description: k.description, pausable: k.pausable })).sort((a, b) => a.kind.localeCompare(b.kind));
 }
 
 /** Messages between the engine and a job's child process. */
-export type ToWorker = { type: 'run'; module: string; exportName: string; params: unknown } | { type: 'cancel' };
+export type ToWorker = { type: 'run'; module: string; exportName: string; params: unknown } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' };
 export type FromWorker =
   | { type: 'progress'; done: number; total: number; message: string }
+  | { type: 'event'; event: JobDetailEvent; payload: unknown }
   | { type: 'result'; result: unknown }
   | { type: 'error'; message: string; cancelled: boolean };
 
 export type JobEvent =
   | { event: 'job.progress'; payload: PayloadOf<'job.progress'> }
-  | { event: 'job.finished'; payload: PayloadOf<'job.finished'> };
+  | { event: 'job.finished'; payload: PayloadOf<'job.finished'> }
+  | { event: 'job.state'; payload: PayloadOf<'job.state'> }
+  | { event: 'training.progress'; payload: PayloadOf<'training.progress'> };
 
 export interface JobManagerOptions {
   /** Jobs running at once; more wait as 'queued' (default 2). */
@@ -122,7 +174,14 @@ export class JobManager {
     this.#execArgv = options.execArgv ?? defaultExecArgv();
   }
 
-  start(kindName: string, rawParams: unknown): JobInfo {
+  /** `start` after the kind's precheck (what the engine's job.start does). */
+  async startChecked(kindName: string, rawParams: unknown): Promise<JobInfo> {
+    const { kind, params } = this.#checkParams(kindName, rawParams);
+    if (kind.precheck) await kind.precheck(params);
+    return this.start(kindName, rawParams);
+  }
+
+  #checkParams(kindName: string, rawParams: unknown): { kind: JobKind; params: unknown } {
     const kind = KINDS.get(kindName);
     if (!kind) throw new NotFoundError('kind', `no job kind '${kindName}' (known: ${[...KINDS.keys()].join(', ') || 'none'})`);
     const parsed = kind.params.safeParse(rawParams);
@@ -130,11 +189,16 @@ export class JobManager {
       const issue = parsed.error.issues[0];
       throw new InputError(['params', ...(issue?.path ?? []).map(String)].join('.'), issue?.message ?? 'invalid');
     }
+    return { kind, params: parsed.data };
+  }
+
+  start(kindName: string, rawParams: unknown): JobInfo {
+    const { kind, params } = this.#checkParams(kindName, rawParams);
     const jobId = `j${++this.#counter}-${randomBytes(3).toString('hex')}`;
     const state: JobState = {
       info: { jobId, kind: kind.kind, status: 'queued', done: 0, total: 0, message: 'queued', started: new Date().toISOString() },
       kind,
-      params: parsed.data,
+      params,
       child: null,
       startedMs: Date.now(),
       cancelRequested: false,
@@ -166,15 +230,53 @@ export class JobManager {
       state.info.message = 'cancelling';
       const child = state.child;
       if (child?.connected) child.send({ type: 'cancel' } satisfies ToWorker);
-      state.killTimer = setTimeout(() => child?.kill('SIGKILL'), this.#grace);
+      state.killTimer = setTimeout(() => child?.kill('SIGKILL'), state.kind.cancelGraceMs ?? this.#grace);
+    } else if (state.info.status === 'paused' && !state.cancelRequested) {
+      // A paused runner waits on its control, which a cancel wakes.
+      state.info.status = 'running';
+      return this.cancel(jobId);
     }
     return { ...state.info };
+  }
+
+  /** Pauses a running job of a pausable kind; the runner stops at its next step and keeps its state. */
+  pause(jobId: string): JobInfo {
+    const state = this.#controllable(jobId, 'pause');
+    if (state.info.status === 'running' && !state.cancelRequested) {
+      state.child?.send({ type: 'pause' } satisfies ToWorker);
+      state.info.status = 'paused';
+      state.info.message = 'paused';
+      this.#emit({ event: 'job.state', payload: { ...state.info } });
+    } else if (state.info.status !== 'paused') {
+      throw new InputError('jobId', `job ${jobId} is ${state.info.status}; only a running job can be paused`);
+    }
+    return { ...state.info };
+  }
+
+  resume(jobId: string): JobInfo {
+    const state = this.#controllable(jobId, 'resume');
+    if (state.info.status === 'paused') {
+      state.child?.send({ type: 'resume' } satisfies ToWorker);
+      state.info.status = 'running';
+      state.info.message = 'resumed';
+      this.#emit({ event: 'job.state', payload: { ...state.info } });
+    } else if (state.info.status !== 'running') {
+      throw new InputError('jobId', `job ${jobId} is ${state.info.status}; only a paused job can be resumed`);
+    }
+    return { ...state.info };
+  }
+
+  #controllable(jobId: string, action: string): JobState {
+    const state = this.#jobs.get(jobId);
+    if (!state) throw new NotFoundError('jobId', `no job with id '${jobId}'`);
+    if (!state.kind.pausable) throw new InputError('jobId', `jobs of kind '${state.kind.kind}' cannot ${action}`);
+    return state;
   }
 
   /** Kills every running job (engine shutdown). */
   dispose(): void {
     for (const state of this.#jobs.values()) {
-      if (state.info.status === 'queued' || state.info.status === 'running') {
+      if (state.info.status === 'queued' || state.info.status === 'running' || state.info.status === 'paused') {
         state.cancelRequested = true;
         state.child?.kill('SIGKILL');
         if (state.info.status === 'queued') this.#finish(state, 'cancelled');
@@ -183,7 +285,7 @@ export class JobManager {
   }
 
   #pump(): void {
-    const running = [...this.#jobs.values()].filter((s) => s.info.status === 'running').length;
+    const running = [...this.#jobs.values()].filter((s) => s.info.status === 'running' || s.info.status === 'paused').length;
     let free = this.#maxConcurrent - running;
     for (const state of this.#jobs.values()) {
       if (free <= 0) break;
@@ -205,13 +307,16 @@ export class JobManager {
       env: { ...process.env, ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
     });
     state.child = child;
+    this.#emit({ event: 'job.state', payload: { ...state.info } });
     let outcome: FromWorker | null = null;
     child.on('message', (message: FromWorker) => {
-      if (message.type === 'progress') {
-        if (state.info.status !== 'running') return;
+      if (message.type === 'event') {
+        this.#forward(state, message.event, message.payload);
+      } else if (message.type === 'progress') {
+        if (state.info.status !== 'running' && state.info.status !== 'paused') return;
         state.info.done = message.done;
         state.info.total = message.total;
-        if (!state.cancelRequested) state.info.message = message.message;
+        if (!state.cancelRequested && state.info.status === 'running') state.info.message = message.message;
         const fraction = message.total > 0 ? message.done / message.total : 0;
         const elapsed = (Date.now() - state.startedMs) / 1000;
         const eta = fraction > 0 && fraction < 1 ? (elapsed * (1 - fraction)) / fraction : undefined;
@@ -236,6 +341,18 @@ export class JobManager {
       else this.#finish(state, 'failed', `job process exited (${signal ?? `code ${code}`}) without a result`);
     });
     child.send({ type: 'run', module: state.kind.module, exportName: state.kind.exportName, params: state.params } satisfies ToWorker);
+  }
+
+  /** A runner's own event: checked against the contract (a bad one is dropped, never sent), jobId added. */
+  #forward(state: JobState, event: JobDetailEvent, payload: unknown): void {
+    if (typeof payload !== 'object' || payload === null) return;
+    const checked = EVENTS[event].safeParse({ ...payload, jobId: state.info.jobId });
+    if (!checked.success) {
+      if (process.env.SEGSTATION_DEBUG) console.error(`job ${state.info.jobId}: dropped a malformed ${event} event:`, checked.error.issues[0]);
+      return;
+    }
+    if (typeof checked.data.runId === 'string') state.info.runId = checked.data.runId;
+    this.#emit({ event, payload: checked.data } as JobEvent);
   }
 
   #finish(state: JobState, status: 'completed' | 'cancelled' | 'failed', error?: string, result?: unknown): void {

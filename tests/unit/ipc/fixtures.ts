@@ -45,6 +45,40 @@ const labelMeta = {
 
 const job = { jobId: 'j1-abc', kind: 'statistics', status: 'running', done: 1, total: 4, message: 'reading', started: '2026-01-01T00:00:00.000Z' };
 
+const fileOk = { path: '/a.nii', role: 'image', ok: true, format: 'nifti', shape: [4, 3, 2], components: 1, dtype: 'uint8', spacing: [1, 1, 2] };
+const fileBad = { path: '/l.nii', role: 'label', ok: false, problem: 'a label map must hold integers, this file holds float32' };
+const domain = { name: 'default', description: '', normalization: 'auto', created: '2026-01-01T00:00:00.000Z', caseCount: 2 };
+const split = {
+  folds: 2,
+  seed: 7,
+  testFraction: 0,
+  created: '2026-01-01T00:00:00.000Z',
+  cases: [
+    { caseId: 'c1', domain: 'default', pool: 'train', fold: 0 },
+    { caseId: 'c2', domain: 'default', pool: 'test', fold: null },
+  ],
+};
+const statistics = {
+  domain: 'default', channel: 0, modality: null, mask: 'foreground', caseCount: 1, voxelCount: 10, mean: 1, std: 0.5, p0_5: 0, p99_5: 2,
+  min: 0, max: 2, percentileMethod: 'exact', histogram: { bins: [0, 1, 2], counts: [4, 6] }, computed: '2026-01-01T00:00:00.000Z',
+};
+const run = {
+  id: 'r1', fold: 0, status: 'running', backend: 'cpu', seed: 0, configHash: 'abc', datasetHash: 'def', folder: 'runs/r1',
+  created: '2026-01-01T00:00:00.000Z', updated: '2026-01-01T00:00:00.000Z', message: '',
+};
+const prediction = {
+  id: 'r1/c1', runId: 'r1', caseId: 'c1', modelPath: '/m.onnx', folder: '/p/runs/r1/predictions/c1',
+  outputs: { label: '/p/runs/r1/predictions/c1/label.ome.zarr', entropy: '/p/runs/r1/predictions/c1/entropy.ome.zarr' },
+  options: { overlap: 0.5 }, uncertaintyScore: null, created: '2026-01-01T00:00:00.000Z',
+};
+const evaluationInfo = { id: 'eval-r1-x', runId: 'r1', created: '2026-01-01T00:00:00.000Z', cases: 2 };
+const evaluation = {
+  ...evaluationInfo,
+  classes: [{ value: 1, name: 'bone' }],
+  rows: [{ caseId: 'c1', class: 1, metric: 'dice', value: 0.9 }, { caseId: 'c1', class: 1, metric: 'hausdorff', value: 'Infinity' }],
+  summary: [{ class: 1, className: 'bone', metric: 'dice', n: 1, nan: 0, infinite: 0, mean: 0.9, median: 0.9, std: 'NaN', ciLow: 0.9, ciHigh: 0.9 }],
+};
+
 export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; result: SchemaFixtures }> = {
   'engine.info': {
     params: { valid: [{}], invalid: [{ extra: 1 }, null, 'x'] },
@@ -101,7 +135,10 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
       valid: [{ kind: 'statistics', params: { projectDir: '/p' } }, { kind: 'x', params: {} }],
       invalid: [{ kind: 'statistics' }, { kind: '', params: {} }, { kind: 'x', params: [1, 2] }, { kind: 1, params: {} }],
     },
-    result: { valid: [job, { ...job, status: 'completed', finished: '2026-01-01T00:00:01.000Z', result: { n: 1 } }], invalid: [{ ...job, status: 'paused' }, { ...job, done: -1 }] },
+    result: {
+      valid: [job, { ...job, status: 'completed', finished: '2026-01-01T00:00:01.000Z', result: { n: 1 } }, { ...job, kind: 'train', status: 'paused', runId: 'r1' }],
+      invalid: [{ ...job, status: 'sleeping' }, { ...job, done: -1 }, { ...job, runId: 5 }],
+    },
   },
   'job.cancel': {
     params: { valid: [{ jobId: 'j1-abc' }], invalid: [{ jobId: 1 }, {}] },
@@ -115,6 +152,120 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
     params: { valid: [{}], invalid: [[]] },
     result: { valid: [{ jobs: [] }, { jobs: [job] }], invalid: [{ jobs: [{}] }, { jobs: 'none' }] },
   },
+  'job.pause': {
+    params: { valid: [{ jobId: 'j1-abc' }], invalid: [{}, { jobId: 'j 1' }, { jobId: 'j1', now: true }] },
+    result: { valid: [{ ...job, status: 'paused' }], invalid: [{ ...job, status: 'halted' }] },
+  },
+  'job.resume': {
+    params: { valid: [{ jobId: 'j1-abc' }], invalid: [{ jobId: '' }] },
+    result: { valid: [{ ...job, status: 'running' }], invalid: [{ ...job, total: 'many' }] },
+  },
+  'project.create': {
+    params: { valid: [{ dir: '/data/new' }, { dir: '/data/new', name: 'Electrodes' }], invalid: [{}, { dir: '' }, { dir: '/p', name: '   ' }, { dir: '/p', title: 'x' }] },
+    result: { valid: [project], invalid: [{ ...project, schemaVersion: 'two' }] },
+  },
+  'case.validate': {
+    params: { valid: [{ image: ['/a.nii'] }, { image: ['/a.nii', '/b.nii'], label: '/l.nii' }], invalid: [{ image: [] }, { image: '/a.nii' }, { image: ['/a'], label: '' }] },
+    result: {
+      valid: [{ ok: true, files: [fileOk] }, { ok: false, files: [fileOk, fileBad] }],
+      invalid: [{ ok: true, files: [{ ...fileOk, role: 'mask' }] }, { ok: true, files: [{ ...fileOk, shape: [1, 2] }] }, { files: [] }],
+    },
+  },
+  'case.import': {
+    params: {
+      valid: [{ projectDir: '/p', image: ['/a.nii'] }, { projectDir: '/p', image: ['/a.nii'], label: '/l.nii', caseId: 'c1', domain: 'scanner A', modality: ['CT'], note: '' }],
+      invalid: [{ image: ['/a.nii'] }, { projectDir: '/p', image: [] }, { projectDir: '/p', image: ['/a'], case: 'c1' }],
+    },
+    result: {
+      valid: [{ ok: true, files: [fileOk], job: { ...job, kind: 'import' } }, { ok: false, files: [fileBad], job: null }],
+      invalid: [{ ok: true, files: [fileOk] }, { ok: false, files: [fileBad], job: { jobId: 'x' } }],
+    },
+  },
+  'classes.set': {
+    params: {
+      valid: [{ projectDir: '/p', classes: [{ value: 1, name: 'graphite' }] }, { projectDir: '/p', classes: [{ value: 2, name: 'pore', color: [0, 0, 255], description: 'void' }] }],
+      invalid: [{ projectDir: '/p', classes: [] }, { projectDir: '/p', classes: [{ value: -1, name: 'x' }] }, { projectDir: '/p', classes: [{ value: 1, name: '' }] }, { projectDir: '/p', classes: [{ value: 1, name: 'a', color: [0, 0, 256] }] }],
+    },
+    result: { valid: [{ classes: project.classes }], invalid: [{ classes: [{ value: 1, name: 'a' }] }] },
+  },
+  'domain.list': {
+    params: { valid: [{ projectDir: '/p' }], invalid: [{}] },
+    result: { valid: [{ domains: [domain] }, { domains: [] }], invalid: [{ domains: [{ ...domain, normalization: 'minmax' }] }, { domains: [{ ...domain, caseCount: -1 }] }] },
+  },
+  'domain.add': {
+    params: {
+      valid: [{ projectDir: '/p', name: 'scanner B' }, { projectDir: '/p', name: 'ct', description: 'CT', normalization: 'ct' }],
+      invalid: [{ projectDir: '/p', name: ' ' }, { projectDir: '/p', name: 'x', normalization: 'minmax' }],
+    },
+    result: { valid: [{ domains: [domain] }], invalid: [{ domains: [{ name: 'x' }] }] },
+  },
+  'split.get': {
+    params: { valid: [{ projectDir: '/p' }], invalid: [{ projectDir: '/p', folds: 2 }] },
+    result: { valid: [{ split: null }, { split }], invalid: [{}, { split: { ...split, folds: 1 } }] },
+  },
+  'split.assign': {
+    params: {
+      valid: [{ projectDir: '/p', folds: 5, seed: 42 }, { projectDir: '/p', folds: 2, seed: -3, testFraction: 0.2 }],
+      invalid: [{ projectDir: '/p', folds: 1, seed: 0 }, { projectDir: '/p', folds: 2.5, seed: 0 }, { projectDir: '/p', folds: 2, seed: 0, testFraction: 1 }, { projectDir: '/p', folds: 2 }],
+    },
+    result: { valid: [{ split }], invalid: [{ split: null }, { split: { ...split, cases: [{ caseId: 'c', domain: 'd', pool: 'val', fold: 0 }] } }] },
+  },
+  'stats.get': {
+    params: { valid: [{ projectDir: '/p' }], invalid: [{ projectDir: 3 }] },
+    result: { valid: [{ statistics: [] }, { statistics: [statistics] }], invalid: [{ statistics: [{ ...statistics, mask: 'some' }] }, { statistics: [{ ...statistics, histogram: { bins: [0, 1], counts: [-1] } }] }] },
+  },
+  'run.list': {
+    params: { valid: [{ projectDir: '/p' }], invalid: [{ projectDir: '' }] },
+    result: { valid: [{ runs: [] }, { runs: [run] }], invalid: [{ runs: [{ ...run, status: 'done' }] }, { runs: [{ ...run, fold: -1 }] }] },
+  },
+  'run.get': {
+    params: { valid: [{ projectDir: '/p', runId: 'r1' }], invalid: [{ projectDir: '/p' }, { projectDir: '/p', runId: '' }] },
+    result: {
+      valid: [{ run, config: { epochs: 2 }, metrics: [{ name: 'loss', points: [{ epoch: 0, step: 3, value: 0.5 }, { epoch: 1, step: 6, value: null }] }] }],
+      invalid: [{ run, config: [], metrics: [] }, { run, config: {}, metrics: [{ name: 'loss', points: [{ epoch: 0, step: -1, value: 1 }] }] }],
+    },
+  },
+  'training.configSchema': {
+    params: { valid: [{}], invalid: [{ format: 'yaml' }] },
+    result: { valid: [{ jsonSchema: { type: 'object' }, defaults: { epochs: 50 } }], invalid: [{ jsonSchema: 'object', defaults: {} }, { jsonSchema: {} }] },
+  },
+  'training.validateConfig': {
+    params: { valid: [{ config: {} }, { config: { patchSize: [32, 32] } }], invalid: [{ config: [] }, {}, { config: 'epochs: 2' }] },
+    result: {
+      valid: [{ ok: true, config: { epochs: 2 }, issues: [] }, { ok: false, config: null, issues: [{ field: 'epochs', problem: 'must be >= 1' }] }],
+      invalid: [{ ok: false, config: null, issues: [{ field: 'epochs' }] }, { ok: true, issues: [] }],
+    },
+  },
+  'prediction.list': {
+    params: { valid: [{ projectDir: '/p' }, { projectDir: '/p', runId: 'r1' }], invalid: [{ runId: 'r1' }, { projectDir: '/p', runId: '' }] },
+    result: { valid: [{ predictions: [] }, { predictions: [prediction] }], invalid: [{ predictions: [{ ...prediction, outputs: { logits: '/x' } }] }, { predictions: [{ ...prediction, caseId: 3 }] }] },
+  },
+  'evaluation.list': {
+    params: { valid: [{ projectDir: '/p' }, { projectDir: '/p', runId: 'r1' }], invalid: [{}] },
+    result: { valid: [{ evaluations: [evaluationInfo] }], invalid: [{ evaluations: [{ ...evaluationInfo, cases: 1.5 }] }] },
+  },
+  'evaluation.get': {
+    params: { valid: [{ projectDir: '/p', runId: 'r1' }, { projectDir: '/p', runId: 'r1', evaluationId: 'e1' }], invalid: [{ projectDir: '/p' }, { projectDir: '/p', runId: 'r1', id: 'e1' }] },
+    result: { valid: [evaluation], invalid: [{ ...evaluation, rows: [{ caseId: 'c1', class: 1, metric: 'dice', value: 'nan' }] }, { ...evaluation, summary: [{ class: 1 }] }] },
+  },
+  'report.export': {
+    params: {
+      valid: [
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.html' },
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.PDF', caseId: 'c1', snapshot: '/tmp/s.png', reevaluate: true },
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.pdf', snapshotPng: 'iVBORw0KGgo=' },
+      ],
+      invalid: [
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.docx' },
+        { projectDir: '/p', runId: 'r 1', out: '/tmp/r.html' },
+        { projectDir: '/p', out: '/tmp/r.html' },
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.html', format: 'pdf' },
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.html', snapshot: '/s.png', snapshotPng: 'iVBORw0KGgo=' },
+        { projectDir: '/p', runId: 'r1', out: '/tmp/r.html', snapshotPng: 'not base64!' },
+      ],
+    },
+    result: { valid: [{ ...job, kind: 'report' }], invalid: [{ ...job, status: 'done' }] },
+  },
 };
 
 export const EVENT_FIXTURES: Record<EventName, SchemaFixtures> = {
@@ -125,6 +276,26 @@ export const EVENT_FIXTURES: Record<EventName, SchemaFixtures> = {
   'job.finished': {
     valid: [{ jobId: 'j1-abc', kind: 'k', status: 'completed', result: { a: 1 } }, { jobId: 'j1-abc', kind: 'k', status: 'failed', error: 'boom' }],
     invalid: [{ jobId: 'j1-abc', kind: 'k', status: 'running' }, { jobId: 'j1-abc', status: 'completed' }],
+  },
+  'job.state': { valid: [job, { ...job, status: 'paused', runId: 'r1' }], invalid: [{ ...job, status: 'asleep' }] },
+  'training.progress': {
+    valid: [
+      { type: 'start', jobId: 'j1-abc', runId: 'r1', fold: 0, backend: 'cpu', batchSize: 2, parameters: 1000, trainCases: ['c1'], valCases: ['c2'], epochs: 2, stepsPerEpoch: 3, resumedFrom: null },
+      {
+        type: 'step', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 1, totalSteps: 6, stepInEpoch: 1, stepsPerEpoch: 3, loss: 1.2, terms: { ce: 0.7, dice: 0.5 },
+        lr: 0.001, gradNorm: null, voxelsPerSecond: 1e5, etaSeconds: 4, memoryBytes: 2e8,
+      },
+      { type: 'epoch', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, metrics: { loss: 1, val_dice_mean: 0.4 }, valDice: { background: 0.9, ball: null }, valDiceMean: 0.4, best: true, seconds: 2 },
+      { type: 'checkpoint', jobId: 'j1-abc', runId: 'r1', kind: 'last', epoch: 1, step: 3 },
+      { type: 'paused', jobId: 'j1-abc', runId: 'r1', epoch: 1, step: 4 },
+      { type: 'end', jobId: 'j1-abc', runId: 'r1', status: 'cancelled', epoch: 1, step: 4, bestDice: 0.4, bestEpoch: 0, seconds: 5 },
+    ],
+    invalid: [
+      { type: 'step', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 1 },
+      { type: 'epoch', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, metrics: { loss: 'high' }, valDice: null, valDiceMean: null, best: false, seconds: 1 },
+      { type: 'explode', jobId: 'j1-abc', runId: 'r1' },
+      { type: 'end', jobId: 'j1-abc', runId: 'r1', status: 'done', epoch: 1, step: 4, bestDice: null, bestEpoch: null, seconds: 5 },
+    ],
   },
   'project.opened': { valid: [project], invalid: [{ dir: '/p' }] },
   'volume.opened': { valid: [volumeMeta, labelMeta], invalid: [{ ...volumeMeta, role: 'mask' }] },
