@@ -5,6 +5,7 @@
  */
 import type { TypedArray } from '../volume/dtype.ts';
 import type { Normalization } from './modelCard.ts';
+import { channelValues, moments, percentiles } from '../training/transforms/normalize.ts';
 
 export class ChannelMoments {
   readonly channels: number;
@@ -117,45 +118,6 @@ export type ResolvedChannelNormalization =
 
 const EPS = 1e-8;
 
-function finiteChannel(image: ArrayLike<number>, channels: number, c: number): Float64Array {
-  const values = new Float64Array(Math.floor(image.length / channels));
-  let n = 0;
-  for (let i = c; i < image.length; i += channels) {
-    const v = image[i];
-    if (v - v === 0) values[n++] = v;
-  }
-  return values.subarray(0, n);
-}
-
-function channelMoments(values: Float64Array): { mean: number; std: number; min: number; max: number } {
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const mean = values.length ? sum / values.length : 0;
-  let m2 = 0;
-  for (const v of values) m2 += (v - mean) * (v - mean);
-  return { mean, std: values.length ? Math.sqrt(m2 / values.length) : 0, min: values.length ? min : 0, max: values.length ? max : 0 };
-}
-
-function linearPercentile(sorted: ArrayLike<number>, p: number): number {
-  const h = ((sorted.length - 1) * p) / 100;
-  const lo = Math.floor(h);
-  const a = sorted[lo];
-  if (lo + 1 >= sorted.length || h === lo) return a;
-  return a + (h - lo) * (sorted[lo + 1] - a);
-}
-
-function percentilePair(values: Float64Array): [number, number] {
-  if (values.length === 0) return [0, 0];
-  const sorted = values.slice().sort();
-  return [linearPercentile(sorted, 0.5), linearPercentile(sorted, 99.5)];
-}
-
 /** Whether a per-channel scheme needs the whole volume (its statistics cannot be streamed here). */
 export function needsWholeVolume(schemes: readonly ResolvedChannelNormalization[]): boolean {
   return schemes.some((s) => s.scheme !== 'none' && s.scheme !== 'linear');
@@ -172,18 +134,18 @@ export function normalizeChannels(image: ArrayLike<number>, schemes: readonly Re
     let clamp01 = false;
     if (r.scheme === 'linear') ({ clip, offset, divisor, clamp01 } = r);
     else if (r.scheme === 'zscore-sample') {
-      const m = channelMoments(finiteChannel(image, channels, c));
+      const m = moments(channelValues(image, channels, c));
       offset = m.mean;
       divisor = Math.max(m.std, EPS);
     } else if (r.scheme === 'ct-sample') {
-      const values = finiteChannel(image, channels, c);
-      clip = percentilePair(values);
-      const m = channelMoments(values);
+      const values = channelValues(image, channels, c);
+      clip = percentiles(values, 0.5, 99.5);
+      const m = moments(values);
       offset = m.mean;
       divisor = Math.max(m.std, EPS);
     } else if (r.scheme === 'rescale01-sample') {
-      const values = finiteChannel(image, channels, c);
-      const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(channelMoments(values)) : percentilePair(values);
+      const values = channelValues(image, channels, c);
+      const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(moments(values)) : percentiles(values, 0.5, 99.5);
       offset = lo;
       divisor = hi > lo ? hi - lo : 1;
       clamp01 = r.clip;

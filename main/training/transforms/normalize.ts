@@ -96,7 +96,7 @@ export function linearPercentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 /** Moments and percentiles of the finite values of one channel of an interleaved array. */
-function channelValues(image: ArrayLike<number>, channels: number, c: number): Float64Array {
+export function channelValues(image: ArrayLike<number>, channels: number, c: number): Float64Array {
   const values = new Float64Array(Math.floor(image.length / channels));
   let n = 0;
   for (let i = c; i < image.length; i += channels) {
@@ -106,7 +106,7 @@ function channelValues(image: ArrayLike<number>, channels: number, c: number): F
   return values.subarray(0, n);
 }
 
-function moments(values: Float64Array): { mean: number; std: number; min: number; max: number } {
+export function moments(values: Float64Array): { mean: number; std: number; min: number; max: number } {
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
@@ -121,7 +121,7 @@ function moments(values: Float64Array): { mean: number; std: number; min: number
   return { mean, std: values.length ? Math.sqrt(m2 / values.length) : 0, min: values.length ? min : 0, max: values.length ? max : 0 };
 }
 
-function percentiles(values: Float64Array, lo: number, hi: number): [number, number] {
+export function percentiles(values: Float64Array, lo: number, hi: number): [number, number] {
   if (values.length === 0) return [0, 0];
   const sorted = values.slice().sort();
   return [linearPercentile(sorted, lo), linearPercentile(sorted, hi)];
