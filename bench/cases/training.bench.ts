@@ -117,13 +117,16 @@ times = sorted([step(), step()])
 print(json.dumps({"stepMs": sum(times) / 2, "peakMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
+// Debian's python3-torch lives with /usr/bin/python3; a python3 earlier on PATH (pyenv, venv) may lack it.
+const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? 'python3';
+
 function torchAvailable(): boolean {
-  return spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
 function torchMeasure(c: Case): { stepMs: number; peakMb: number } {
   const dims = c.network.kind === '3d' ? 3 : 2;
-  const out = execFileSync('python3', ['-c', TORCH, String(dims), String(c.network.levels), String(c.network.filters), String(os.availableParallelism()), JSON.stringify(c.shape)], { encoding: 'utf8' });
+  const out = execFileSync(PYTHON, ['-c', TORCH, String(dims), String(c.network.levels), String(c.network.filters), String(os.availableParallelism()), JSON.stringify(c.shape)], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() as string) as { stepMs: number; peakMb: number };
 }
 

@@ -63,6 +63,28 @@ function flatten(value: unknown, prefix = '', out: [string, string][] = []): [st
   return out;
 }
 
+/**
+ * A model card with its network graph summarised (op counts, weight tensors, parameters): the full graph is hundreds
+ * of nodes, useful to rebuild the model but not to read.
+ */
+function summariseNetwork(card: unknown): unknown {
+  if (typeof card !== 'object' || card === null) return card;
+  const network = (card as { network?: unknown }).network;
+  if (typeof network !== 'object' || network === null) return card;
+  const { nodes, weights, ...rest } = network as { nodes?: { op?: string }[]; weights?: { shape?: number[]; trainable?: boolean }[] };
+  if (!Array.isArray(nodes) || !Array.isArray(weights)) return card;
+  const ops: Record<string, number> = {};
+  for (const n of nodes) ops[n.op ?? '?'] = (ops[n.op ?? '?'] ?? 0) + 1;
+  const size = (w: { shape?: number[] }) => (w.shape ?? []).reduce((a, b) => a * b, 1);
+  const summary = {
+    ...rest,
+    ops: Object.entries(ops).map(([op, n]) => `${op} ×${n}`).join(', '),
+    weightTensors: weights.length,
+    trainableParameters: weights.filter((w) => w.trainable !== false).reduce((a, w) => a + size(w), 0),
+  };
+  return { ...(card as object), network: summary };
+}
+
 function keyValueTable(value: unknown): string {
   return table(['field', 'value'], flatten(value).map(([k, v]) => [esc(k), esc(v)]));
 }
@@ -101,7 +123,7 @@ export function renderReportHtml(data: ReportData, options: HtmlOptions = {}): s
 
   // Model card and training configuration
   parts.push('<section id="model"><h2>Model card and training configuration</h2><h3>Model card</h3>');
-  parts.push(data.modelCard ? `<p>From <code>${esc(data.modelCard.file)}</code></p>${keyValueTable(data.modelCard.content)}` : NOT_RECORDED);
+  parts.push(data.modelCard ? `<p>From <code>${esc(data.modelCard.file)}</code></p>${keyValueTable(summariseNetwork(data.modelCard.content))}` : NOT_RECORDED);
   parts.push('<h3>Run</h3>');
   const r = data.run.row;
   parts.push(r ? table(['kind', 'fold', 'backend', 'seed', 'status', 'created', 'updated'], [[r.kind, r.fold === null ? '–' : String(r.fold), esc(r.backend), String(r.seed), r.status, r.created, r.updated]]) : NOT_RECORDED);
@@ -115,7 +137,14 @@ export function renderReportHtml(data: ReportData, options: HtmlOptions = {}): s
   else {
     const groups = new Map<string, Series[]>();
     for (const [name, points] of data.curves) {
-      const group = /loss/i.test(name) ? 'Losses' : /^lr$|learning.?rate/i.test(name) ? 'Learning rate' : 'Validation metrics';
+      // One chart per scale: losses, lr, validation scores (0..1), and throughput/memory, which would flatten the rest.
+      const group = /loss/i.test(name)
+        ? 'Losses'
+        : /^lr$|learning.?rate/i.test(name)
+          ? 'Learning rate'
+          : /^val|dice|iou/i.test(name)
+            ? 'Validation metrics'
+            : 'Throughput and memory';
       const list = groups.get(group) ?? [];
       list.push({ name, points: points.map((p) => ({ x: p.step, y: p.value })) });
       groups.set(group, list);
