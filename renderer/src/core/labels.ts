@@ -1,6 +1,8 @@
 /**
  * Label maps: the class table (value, name, colour) and the per-slice RGBA overlay drawn over the image.
  */
+import { DEFAULT_PALETTE } from '../../../ipc/palette.ts';
+
 export type RGB = [number, number, number];
 export interface LabelClass {
   value: number;
@@ -9,21 +11,8 @@ export interface LabelClass {
   color: RGB;
 }
 
-/** Well separated colours (ITK-SNAP's first entries), used when a label map has no class table. */
-export const DEFAULT_LABEL_COLORS: readonly RGB[] = [
-  [255, 0, 0],
-  [0, 255, 0],
-  [0, 0, 255],
-  [255, 255, 0],
-  [0, 255, 255],
-  [255, 0, 255],
-  [255, 239, 213],
-  [0, 0, 205],
-  [205, 133, 63],
-  [210, 180, 140],
-  [102, 205, 170],
-  [0, 0, 128],
-];
+/** Well separated colours (ITK-SNAP's first entries), used when a label map has no class table: the engine's own. */
+export const DEFAULT_LABEL_COLORS: readonly RGB[] = DEFAULT_PALETTE;
 
 /**
  * The class table to show: the volume's own entries where present, default colours for every other value in
