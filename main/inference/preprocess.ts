@@ -5,7 +5,7 @@
  */
 import type { TypedArray } from '../volume/dtype.ts';
 import type { Normalization } from './modelCard.ts';
-import { channelValues, moments, percentiles } from '../training/transforms/normalize.ts';
+import { normalizeChannelInto, type AppliedNormalization } from '../training/transforms/normalize.ts';
 
 export class ChannelMoments {
   readonly channels: number;
@@ -109,14 +109,7 @@ export function createNormalizer(n: Normalization, channels: number, moments?: C
  * main/training/transforms/normalize.ts does: '-sample' schemes use this volume's own statistics of the channel's
  * finite values (population std, numpy 'linear' percentiles), non-finite voxels become 0.
  */
-export type ResolvedChannelNormalization =
-  | { scheme: 'none' }
-  | { scheme: 'zscore-sample' }
-  | { scheme: 'ct-sample' }
-  | { scheme: 'rescale01-sample'; bounds: 'minmax' | 'percentiles'; clip: boolean }
-  | { scheme: 'linear'; from: string; clip: [number, number] | null; offset: number; divisor: number; clamp01: boolean };
-
-const EPS = 1e-8;
+export type ResolvedChannelNormalization = AppliedNormalization;
 
 /** Whether a per-channel scheme needs the whole volume (its statistics cannot be streamed here). */
 export function needsWholeVolume(schemes: readonly ResolvedChannelNormalization[]): boolean {
@@ -127,44 +120,6 @@ export function needsWholeVolume(schemes: readonly ResolvedChannelNormalization[
 export function normalizeChannels(image: ArrayLike<number>, schemes: readonly ResolvedChannelNormalization[]): Float32Array {
   const channels = schemes.length;
   const out = new Float32Array(image.length);
-  schemes.forEach((r, c) => {
-    let clip: [number, number] | null = null;
-    let offset = 0;
-    let divisor = 1;
-    let clamp01 = false;
-    if (r.scheme === 'linear') ({ clip, offset, divisor, clamp01 } = r);
-    else if (r.scheme === 'zscore-sample') {
-      const m = moments(channelValues(image, channels, c));
-      offset = m.mean;
-      divisor = Math.max(m.std, EPS);
-    } else if (r.scheme === 'ct-sample') {
-      const values = channelValues(image, channels, c);
-      clip = percentiles(values, 0.5, 99.5);
-      const m = moments(values);
-      offset = m.mean;
-      divisor = Math.max(m.std, EPS);
-    } else if (r.scheme === 'rescale01-sample') {
-      const values = channelValues(image, channels, c);
-      const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(moments(values)) : percentiles(values, 0.5, 99.5);
-      offset = lo;
-      divisor = hi > lo ? hi - lo : 1;
-      clamp01 = r.clip;
-    }
-    const lo = clip ? clip[0] : -Infinity;
-    const hi = clip ? clip[1] : Infinity;
-    const inv = 1 / divisor;
-    for (let i = c; i < image.length; i += channels) {
-      let v = image[i];
-      if (v - v !== 0) {
-        out[i] = 0;
-        continue;
-      }
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      v = (v - offset) * inv;
-      if (clamp01) v = v < 0 ? 0 : v > 1 ? 1 : v;
-      out[i] = v;
-    }
-  });
+  schemes.forEach((r, c) => normalizeChannelInto(image, out, channels, c, r));
   return out;
 }

@@ -81,6 +81,11 @@ export type ResolvedNormalization =
   /** (clip(v, clip) - offset) / divisor */
   | { scheme: 'linear'; from: 'zscore' | 'ct' | 'fixed' | 'rescale01'; clip: [number, number] | null; offset: number; divisor: number; clamp01: boolean };
 
+/** A resolved scheme as applied to voxels (a trained model's card stores 'linear' with any provenance in `from`). */
+export type AppliedNormalization =
+  | Exclude<ResolvedNormalization, { scheme: 'linear' }>
+  | (Omit<Extract<ResolvedNormalization, { scheme: 'linear' }>, 'from'> & { from: string });
+
 const EPS = 1e-8;
 
 /**
@@ -235,64 +240,13 @@ export class Normalizer {
       throw new InputError('normalize.channels', `${image.length} values do not split into ${channels} channels`);
     }
     const out = new Float32Array(image.length);
-    this.resolve(domain, channels).forEach((r, c) => this.normalizeChannel(image, out, channels, c, r));
+    this.resolve(domain, channels).forEach((r, c) => normalizeChannelInto(image, out, channels, c, r));
     return out;
   }
 
   normalizeSample(sample: Sample, domain: string): Sample {
     checkSample(sample);
     return { ...sample, image: this.normalize(sample.image, sample.channels, domain) };
-  }
-
-  private normalizeChannel(image: ArrayLike<number>, out: Float32Array, channels: number, c: number, r: ResolvedNormalization): void {
-    let clip: [number, number] | null = null;
-    let offset = 0;
-    let divisor = 1;
-    let clamp01 = false;
-    switch (r.scheme) {
-      case 'none':
-        break;
-      case 'linear':
-        ({ clip, offset, divisor, clamp01 } = r);
-        break;
-      case 'zscore-sample': {
-        const m = moments(channelValues(image, channels, c));
-        offset = m.mean;
-        divisor = Math.max(m.std, EPS);
-        break;
-      }
-      case 'ct-sample': {
-        const values = channelValues(image, channels, c);
-        clip = percentiles(values, 0.5, 99.5);
-        const m = moments(values);
-        offset = m.mean;
-        divisor = Math.max(m.std, EPS);
-        break;
-      }
-      case 'rescale01-sample': {
-        const values = channelValues(image, channels, c);
-        const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(moments(values)) : percentiles(values, 0.5, 99.5);
-        offset = lo;
-        divisor = hi > lo ? hi - lo : 1;
-        clamp01 = r.clip;
-        break;
-      }
-    }
-    const lo = clip ? clip[0] : -Infinity;
-    const hi = clip ? clip[1] : Infinity;
-    const inv = 1 / divisor;
-    for (let i = c; i < image.length; i += channels) {
-      let v = image[i];
-      if (v - v !== 0) {
-        out[i] = 0;
-        continue;
-      }
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      v = (v - offset) * inv;
-      if (clamp01) v = v < 0 ? 0 : v > 1 ? 1 : v;
-      out[i] = v;
-    }
   }
 }
 
@@ -303,4 +257,59 @@ export function createNormalizer(
   hints: Record<string, NormalizationHint> = {},
 ): Normalizer {
   return new Normalizer(config, statistics, hints);
+}
+
+/**
+ * Writes channel `c` of an interleaved image, normalised by `r`, into `out` (same layout). Shared by training and
+ * inference so that a model sees the same intensities in both.
+ */
+export function normalizeChannelInto(image: ArrayLike<number>, out: Float32Array, channels: number, c: number, r: AppliedNormalization): void {
+  let clip: [number, number] | null = null;
+  let offset = 0;
+  let divisor = 1;
+  let clamp01 = false;
+  switch (r.scheme) {
+    case 'none':
+      break;
+    case 'linear':
+      ({ clip, offset, divisor, clamp01 } = r);
+      break;
+    case 'zscore-sample': {
+      const m = moments(channelValues(image, channels, c));
+      offset = m.mean;
+      divisor = Math.max(m.std, EPS);
+      break;
+    }
+    case 'ct-sample': {
+      const values = channelValues(image, channels, c);
+      clip = percentiles(values, 0.5, 99.5);
+      const m = moments(values);
+      offset = m.mean;
+      divisor = Math.max(m.std, EPS);
+      break;
+    }
+    case 'rescale01-sample': {
+      const values = channelValues(image, channels, c);
+      const [lo, hi] = r.bounds === 'minmax' ? ((m) => [m.min, m.max])(moments(values)) : percentiles(values, 0.5, 99.5);
+      offset = lo;
+      divisor = hi > lo ? hi - lo : 1;
+      clamp01 = r.clip;
+      break;
+    }
+  }
+  const lo = clip ? clip[0] : -Infinity;
+  const hi = clip ? clip[1] : Infinity;
+  const inv = 1 / divisor;
+  for (let i = c; i < image.length; i += channels) {
+    let v = image[i];
+    if (v - v !== 0) {
+      out[i] = 0;
+      continue;
+    }
+    if (v < lo) v = lo;
+    else if (v > hi) v = hi;
+    v = (v - offset) * inv;
+    if (clamp01) v = v < 0 ? 0 : v > 1 ? 1 : v;
+    out[i] = v;
+  }
 }
