@@ -14,7 +14,7 @@ import { TriageScore, deriveOutputs } from './derive.ts';
 import { createMemberEvaluator, featureCount } from './members.ts';
 import { tensorChannels } from './modelCard.ts';
 import { checkChannels, resolvePrediction, type PredictOptions } from './options.ts';
-import { labelEntries, withSliceContext } from './predict.ts';
+import { labelEntries, stitchOptions, withSliceContext } from './predict.ts';
 import { ChannelMoments, createNormalizer, needsCaseStatistics, streamingObstacle } from './preprocess.ts';
 import { spacingDiffers } from './resample.ts';
 import type { SegmentationSession } from './session.ts';
@@ -206,15 +206,7 @@ export async function predictStores(
         await Promise.all(writes);
       },
     };
-    const result = await stitchWindows(source, createMemberEvaluator(resolved.members), sink, {
-      roi: resolved.roi,
-      overlap: resolved.overlap,
-      blend: resolved.blend,
-      batchSize: resolved.batchSize,
-      features: F,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    const result = await stitchWindows(source, createMemberEvaluator(resolved.members), sink, stitchOptions(resolved, F, options));
     for (const builder of builders.values()) await builder.finalize();
     return {
       stores: paths,

@@ -15,7 +15,7 @@ import { ChannelMoments, createNormalizer, needsCaseStatistics } from './preproc
 import { resampleLinear, resampledShape, spacingDiffers } from './resample.ts';
 import type { SegmentationSession } from './session.ts';
 import { arraySource, ArraySink } from './slidingWindow/memory.ts';
-import { stitchWindows, type PlaneSource, type StitchResult } from './slidingWindow/stitcher.ts';
+import { stitchWindows, type PlaneSource, type StitchOptions, type StitchResult } from './slidingWindow/stitcher.ts';
 
 export interface PredictionVolumes {
   label: Volume;
@@ -109,16 +109,21 @@ async function stitchInMemory(
   const F = featureCount(resolved.classes, resolved.uncertainty);
   const source = withSliceContext(arraySource(data, shape, channels), resolved.card.kind === '2.5d' ? resolved.card.sliceContext : 0);
   const sink = new ArraySink(shape, F);
-  const result = await stitchWindows(source, createMemberEvaluator(resolved.members), sink, {
+  const result = await stitchWindows(source, createMemberEvaluator(resolved.members), sink, stitchOptions(resolved, F, options));
+  return { features: sink.data, result };
+}
+
+/** Window layout, blending and job hooks of a prediction, as the stitcher takes them (in memory and out of core). */
+export function stitchOptions(resolved: ResolvedPrediction, features: number, options: PredictOptions): StitchOptions {
+  return {
     roi: resolved.roi,
     overlap: resolved.overlap,
     blend: resolved.blend,
     batchSize: resolved.batchSize,
-    features: F,
+    features,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  return { features: sink.data, result };
+  };
 }
 
 /** Predicts `volume` (any dtype, image channels as components) with one or more models. */

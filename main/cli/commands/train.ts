@@ -3,7 +3,7 @@ import { parseBackendPreference } from '../../training/backend/index.ts';
 import { loadTrainingConfig } from '../../training/config/index.ts';
 import { loadTrainingSet } from '../../training/data/project.ts';
 import { describeEvent } from '../../training/runs/describe.ts';
-import { startTraining, type TrainProcessOptions } from '../../training/runs/process.ts';
+import { startTraining, throwIfFailed, type TrainProcessOptions } from '../../training/runs/process.ts';
 import { InputError } from '../../util/errors.ts';
 import { parseCommandArgs, parseIntegerOption } from '../args.ts';
 
@@ -43,12 +43,5 @@ export async function trainCommand(argv: string[]): Promise<void> {
   });
   const outcome = await run.done;
   process.removeListener('SIGINT', stop);
-  if (outcome.failure) {
-    if (outcome.failure.input) {
-      const [subject, ...rest] = outcome.failure.message.split(': ');
-      throw new InputError(subject, rest.join(': '));
-    }
-    throw new Error(outcome.failure.message);
-  }
-  if (outcome.exitCode !== 0) throw new Error(`the training process ended with ${outcome.signal ?? `exit code ${outcome.exitCode}`}`);
+  throwIfFailed(outcome);
 }

@@ -73,7 +73,11 @@ export function startTraining(options: TrainProcessOptions): TrainingProcess {
 export async function runTraining(options: TrainProcessOptions, onEvent?: (event: TrainingEvent) => void): Promise<RunOutcome> {
   const run = startTraining(options);
   if (onEvent) run.on('event', onEvent);
-  const outcome = await run.done;
+  return throwIfFailed(await run.done);
+}
+
+/** Rethrows a failure the child reported (InputError for bad input) or an abnormal exit; else returns the outcome. */
+export function throwIfFailed(outcome: RunOutcome): RunOutcome {
   if (outcome.failure) {
     if (outcome.failure.input) {
       const [subject, ...rest] = outcome.failure.message.split(': ');
