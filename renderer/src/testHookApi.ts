@@ -1,7 +1,8 @@
 /**
  * The shape of `window.__segstation` (see testHook.ts). DOM-free, so Node-side tests can import it.
  */
-export type HookViewName = 'axial' | 'coronal' | 'sagittal' | '3d';
+/** The viewer's views, or a workspace view registered under its own name (see renderer/src/data/viewRegistry.ts). */
+export type HookViewName = 'axial' | 'coronal' | 'sagittal' | '3d' | (string & {});
 export type HookSliceViewName = 'axial' | 'coronal' | 'sagittal';
 
 export interface HookState {

@@ -1,7 +1,8 @@
 /** The mounted views, by name, so the test hook can read their pixels. */
 import type { CapturedPixels } from '../composables/useVtkView.ts';
 
-export type ViewName = 'axial' | 'coronal' | 'sagittal' | '3d';
+/** The viewer's four views, plus views of the workspaces (e.g. 'results-pred', 'boundaries-3d'), registered by name. */
+export type ViewName = 'axial' | 'coronal' | 'sagittal' | '3d' | (string & {});
 
 export interface RegisteredView {
   capture(): CapturedPixels;

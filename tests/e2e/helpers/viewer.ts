@@ -13,7 +13,8 @@ import { startWebServer, type WebServer } from '../../../main/server/webServer.t
 import type { HookHost, HookState, HookViewName } from '../../../renderer/src/testHookApi.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const DIST = path.join(REPO, 'dist/renderer');
+/** Where the bundle is built and served from; SEGSTATION_RENDERER_DIST lets parallel work build its own. */
+export const DIST = process.env.SEGSTATION_RENDERER_DIST ?? path.join(REPO, 'dist/renderer');
 export const ARTIFACTS = path.join(REPO, 'out/test-artifacts/e2e');
 export const CHROMIUM = process.env.SEGSTATION_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -32,7 +33,7 @@ export function ensureRendererBuilt(): void {
   const index = path.join(DIST, 'index.html');
   const sources = Math.max(newestMtime(path.join(REPO, 'renderer')), newestMtime(path.join(REPO, 'ipc')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+  execFileSync(process.execPath, [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'renderer/vite.config.ts', '--outDir', DIST, '--emptyOutDir', '--logLevel', 'warn'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
