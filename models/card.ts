@@ -11,35 +11,19 @@ import { writeDirAtomic } from '../main/util/atomic.ts';
 import { errorMessage, InputError } from '../main/util/errors.ts';
 import type { WeightStore } from './forward.ts';
 import { NetworkSpecSchema, type NetworkSpec } from './spec.ts';
+import { MODEL_CARD_FORMAT, ResolvedNormalizationSchema, finiteNumber } from './cardNormalization.ts';
 import { encodeWeights, loadWeights, type NamedArray } from './weights.ts';
 
-export const MODEL_CARD_FORMAT = 'segstation.model-card/1';
+export { MODEL_CARD_FORMAT } from './cardNormalization.ts';
 
-const finite = z.number().refine((v) => Number.isFinite(v), 'must be finite');
+const finite = finiteNumber;
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256');
 
-/**
- * Per image channel: how intensities were normalised before entering the network (the training normaliser's resolved
- * scheme; '*-sample' schemes use each input's own statistics, 'linear' is (clip(v, clip) - offset) / divisor, then
- * clamped to [0, 1] when clamp01).
- */
+/** Per image channel: how intensities were normalised before entering the network. */
 export const ChannelNormalizationSchema = z.object({
   channel: z.number().int().min(0),
   modality: z.string().nullable(),
-  resolved: z.discriminatedUnion('scheme', [
-    z.object({ scheme: z.literal('none') }),
-    z.object({ scheme: z.literal('zscore-sample') }),
-    z.object({ scheme: z.literal('ct-sample') }),
-    z.object({ scheme: z.literal('rescale01-sample'), bounds: z.enum(['minmax', 'percentiles']), clip: z.boolean() }),
-    z.object({
-      scheme: z.literal('linear'),
-      from: z.enum(['zscore', 'ct', 'fixed', 'rescale01']),
-      clip: z.tuple([finite, finite]).nullable(),
-      offset: finite,
-      divisor: finite.refine((v) => v > 0, 'must be > 0'),
-      clamp01: z.boolean(),
-    }),
-  ]),
+  resolved: ResolvedNormalizationSchema,
 });
 export type ChannelNormalization = z.infer<typeof ChannelNormalizationSchema>;
 

@@ -9,25 +9,11 @@
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../util/errors.ts';
+import { MODEL_CARD_FORMAT, ResolvedNormalizationSchema } from '../../models/cardNormalization.ts';
 
 export const ONNX_CARD_FORMAT = 'segstation.onnx-card/1';
-/** models/card.ts's format string (not imported: that module loads tfjs). */
-export const TRAINED_CARD_FORMAT = 'segstation.model-card/1';
-
-const resolvedChannel = z.discriminatedUnion('scheme', [
-  z.object({ scheme: z.literal('none') }),
-  z.object({ scheme: z.literal('zscore-sample') }),
-  z.object({ scheme: z.literal('ct-sample') }),
-  z.object({ scheme: z.literal('rescale01-sample'), bounds: z.enum(['minmax', 'percentiles']), clip: z.boolean() }),
-  z.object({
-    scheme: z.literal('linear'),
-    from: z.string(),
-    clip: z.tuple([z.number(), z.number()]).nullable(),
-    offset: z.number(),
-    divisor: z.number().positive(),
-    clamp01: z.boolean(),
-  }),
-]);
+/** A trained model's card format (models/card.ts). */
+export const TRAINED_CARD_FORMAT = MODEL_CARD_FORMAT;
 
 const positive3 = z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]);
 const int3 = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
@@ -52,7 +38,7 @@ export const NormalizationSchema = z.discriminatedUnion('kind', [
   /** (v - min) / (max - min), per channel. */
   z.object({ kind: z.literal('rescale01'), min: z.array(z.number()).min(1), max: z.array(z.number()).min(1) }),
   /** A trained model's resolved scheme per channel (models/card.ts), applied as training does. */
-  z.object({ kind: z.literal('perChannel'), channels: z.array(resolvedChannel).min(1) }),
+  z.object({ kind: z.literal('perChannel'), channels: z.array(ResolvedNormalizationSchema).min(1) }),
 ]);
 export type Normalization = z.infer<typeof NormalizationSchema>;
 
