@@ -54,3 +54,23 @@ export function summarize(values: readonly number[], options: SummaryOptions = {
     ciHigh: quantileInPlace(means, 1 - alpha),
   };
 }
+
+export interface ClassMetricValue {
+  cls: number;
+  metric: string;
+  value: number;
+}
+
+/** The cohort summary of every (class, metric) pair among `rows`, sorted by class then metric name. */
+export function summarizeByClassMetric(rows: readonly ClassMetricValue[], options: SummaryOptions = {}): ({ cls: number; metric: string } & MetricSummary)[] {
+  const groups = new Map<string, { cls: number; metric: string; values: number[] }>();
+  for (const r of rows) {
+    const key = `${r.cls}\u0000${r.metric}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { cls: r.cls, metric: r.metric, values: [] }));
+    group.values.push(r.value);
+  }
+  return [...groups.values()]
+    .sort((a, b) => a.cls - b.cls || a.metric.localeCompare(b.metric))
+    .map((g) => ({ cls: g.cls, metric: g.metric, ...summarize(g.values, options) }));
+}

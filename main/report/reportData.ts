@@ -15,7 +15,7 @@ import { defaultColor } from '../dataset/classes.ts';
 import { sha256Source } from '../dataset/hashing.ts';
 import { appVersion } from '../dataset/project.ts';
 import { evaluateRun, PREDICTION_LABEL, predictionsFolder } from '../evaluation/run.ts';
-import { summarize, DEFAULT_BOOTSTRAP_SEED } from '../evaluation/summary.ts';
+import { summarizeByClassMetric, DEFAULT_BOOTSTRAP_SEED } from '../evaluation/summary.ts';
 import { readVolume } from '../io/registry.ts';
 import { InputError } from '../util/errors.ts';
 import type { Volume } from '../volume/volume.ts';
@@ -72,14 +72,7 @@ const MODEL_EXTENSIONS = ['.onnx', '.bin', '.safetensors', '.pt', '.pth', '.ckpt
 const UNCERTAINTY_STORES = ['entropy', 'mutual_information'];
 
 function summaryOf(rows: readonly MetricRow[], seed: number) {
-  const groups = new Map<string, { cls: number; metric: string; values: number[] }>();
-  for (const r of rows) {
-    const key = `${r.cls}\u0000${r.metric}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { cls: r.cls, metric: r.metric, values: [] }));
-    g.values.push(r.value);
-  }
-  return [...groups.values()].map((g) => ({ cls: g.cls, metric: g.metric, ...summarize(g.values, { seed }) }));
+  return summarizeByClassMetric(rows, { seed });
 }
 
 async function findModelFiles(runDir: string): Promise<{ card?: string; files: string[] }> {

@@ -8,7 +8,7 @@ import type { EvaluationInfo, EvaluationResult, MetricSeries, MetricValue, Predi
 import { PREDICTION_OUTPUTS } from '../../ipc/contract.ts';
 import { queryAll, readCatalogue } from '../dataset/catalogue.ts';
 import { ALL_CLASSES } from '../evaluation/run.ts';
-import { DEFAULT_BOOTSTRAP_SEED, summarize } from '../evaluation/summary.ts';
+import { DEFAULT_BOOTSTRAP_SEED, summarizeByClassMetric } from '../evaluation/summary.ts';
 import { getRunMetrics, listRuns, type RunRecord } from '../training/runs/records.ts';
 import { NotFoundError } from './errors.ts';
 
@@ -128,31 +128,19 @@ export async function evaluationResult(dir: string, runId: string, evaluationId?
   const className = (value: number) => (value === ALL_CLASSES ? 'all' : (names.get(value) ?? `class ${value}`));
   // A NULL value is a NaN metric (main/evaluation/run.ts stores NaN as NULL).
   const parsed = rows.map((r) => ({ caseId: String(r.case_id), cls: Number(r.class), metric: String(r.metric), value: r.value === null ? NaN : Number(r.value) }));
-  const groups = new Map<string, { cls: number; metric: string; values: number[] }>();
-  for (const r of parsed) {
-    const key = `${r.cls}\u0000${r.metric}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { cls: r.cls, metric: r.metric, values: [] }));
-    g.values.push(r.value);
-  }
-  const summary = [...groups.values()]
-    .sort((a, b) => a.cls - b.cls || a.metric.localeCompare(b.metric))
-    .map((g) => {
-      const s = summarize(g.values, { seed: DEFAULT_BOOTSTRAP_SEED });
-      return {
-        class: g.cls,
-        className: className(g.cls),
-        metric: g.metric,
-        n: s.n,
-        nan: s.nan,
-        infinite: s.infinite,
-        mean: metricValue(s.mean),
-        median: metricValue(s.median),
-        std: metricValue(s.std),
-        ciLow: metricValue(s.ciLow),
-        ciHigh: metricValue(s.ciHigh),
-      };
-    });
+  const summary = summarizeByClassMetric(parsed, { seed: DEFAULT_BOOTSTRAP_SEED }).map((s) => ({
+    class: s.cls,
+    className: className(s.cls),
+    metric: s.metric,
+    n: s.n,
+    nan: s.nan,
+    infinite: s.infinite,
+    mean: metricValue(s.mean),
+    median: metricValue(s.median),
+    std: metricValue(s.std),
+    ciLow: metricValue(s.ciLow),
+    ciHigh: metricValue(s.ciHigh),
+  }));
   const classValues = [...new Set(parsed.map((r) => r.cls))].sort((a, b) => a - b);
   return {
     ...chosen,
