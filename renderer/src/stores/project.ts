@@ -29,6 +29,25 @@ export const useProjectStore = defineStore('project', {
         this.error = errorText(error);
       }
     },
+    /** Creates a project in an empty or new folder and opens it (project workspace). Rejects with the engine's error. */
+    async createProject(dir: string, name?: string): Promise<void> {
+      this.error = null;
+      const summary = await track(getEngine().request('project.create', name ? { dir, name } : { dir }));
+      await this.adopt(summary);
+      void this.refreshRecent();
+    },
+    /** Re-reads the open project's summary and cases (after an import or a class edit). */
+    async refresh(): Promise<void> {
+      if (!this.project) return;
+      const dir = this.project.dir;
+      const [summary, { cases }] = await Promise.all([
+        track(getEngine().request('project.open', { dir })),
+        track(getEngine().request('case.list', { projectDir: dir })),
+      ]);
+      if (this.project?.dir !== dir) return;
+      this.project = summary;
+      this.cases = cases;
+    },
     /**
      * Shows a project the engine has open already (announced by an event or engine.info): lists its cases without
      * opening it again, which would announce it again.
