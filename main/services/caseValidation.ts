@@ -1,18 +1,21 @@
 /**
  * Per-file checks of a case before it is imported, for the import dialog: each file is recognised and its header read
  * (streaming readers read only the header; others read the file), images must share the first image's grid, a label
- * must be one integer component on that grid. Voxel-level checks of a label (values >= 0, at most MAX_LABEL_VALUES
- * distinct) need every voxel and are left to the import itself, which fails without changing the project.
+ * must be one integer component on that grid. A streamed file is also checked for truncation without decoding it (see
+ * dataCompleteness.ts). Voxel-level checks of a label (values >= 0, at most MAX_LABEL_VALUES distinct) need every
+ * voxel and are left to the import itself, which fails without changing the project.
  */
 import path from 'node:path';
 import type { FileCheck, VolumeRole } from '../../ipc/contract.ts';
 import { streamVolume } from '../io/registry.ts';
+import { checkDataComplete } from './dataCompleteness.ts';
 import { errorMessage, isInputError } from '../util/errors.ts';
 import { isIntegerDType } from '../volume/dtype.ts';
 import { gridDifferences, type Geometry, type VolumeHeader } from '../volume/volume.ts';
 
 async function header(file: string): Promise<{ format: string; header: VolumeHeader }> {
   const stream = await streamVolume(file);
+  await checkDataComplete(file, stream);
   return { format: stream.format, header: stream.header };
 }
 

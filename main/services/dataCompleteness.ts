@@ -1,0 +1,72 @@
+/**
+ * Is a streamed volume file complete? A streaming reader reads only the header, so a file cut short after it would pass
+ * a header check and fail only during import. Without decoding the voxels:
+ * - an uncompressed file must be at least as long as its voxels;
+ * - a gzip file's trailer (ISIZE, the uncompressed length mod 2^32) must be within a header's length of its voxels.
+ * A trailer that disagrees is not proof (a multi-member gzip's trailer counts its last member only), so then the file
+ * is decoded to the end, which throws on a truly truncated stream.
+ */
+import { promises as fs } from 'node:fs';
+import type { VolumeStream } from '../io/registry.ts';
+import { InputError } from '../util/errors.ts';
+import { bytesPerElement } from '../volume/dtype.ts';
+
+/** Largest header (with extensions) expected before the voxels of a streamed file. */
+const MAX_HEADER_BYTES = 16 << 20;
+
+export function voxelBytes(stream: Pick<VolumeStream, 'header'>): number {
+  const { shape, components, dtype } = stream.header;
+  return shape[0] * shape[1] * shape[2] * components * bytesPerElement(dtype);
+}
+
+/** Whether a gzip trailer's ISIZE fits `expected` uncompressed voxel bytes plus a header. */
+export function gzipTrailerFits(isize: number, expected: number): boolean {
+  const low = expected % 2 ** 32;
+  const high = (expected + MAX_HEADER_BYTES) % 2 ** 32;
+  return low <= high ? isize >= low && isize <= high : isize >= low || isize <= high;
+}
+
+async function readTail(file: string, size: number, n: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(n);
+    await handle.read(buffer, 0, n, size - n);
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readHead(file: string, n: number): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(buffer, 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Throws an InputError naming the file when its voxels are cut short. Folders (OME-Zarr stores) are not checked. */
+export async function checkDataComplete(file: string, stream: VolumeStream): Promise<void> {
+  const stat = await fs.stat(file);
+  if (!stat.isFile()) return;
+  const expected = voxelBytes(stream);
+  const head = await readHead(file, 2);
+  const gzip = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  if (!gzip) {
+    if (stat.size < expected) {
+      throw new InputError(file, `truncated: ${stat.size} bytes, the header describes ${expected} bytes of voxels`);
+    }
+    return;
+  }
+  if (stat.size >= 18 && gzipTrailerFits((await readTail(file, stat.size, 4)).readUInt32LE(0), expected)) return;
+  let decoded = 0;
+  try {
+    for await (const slab of stream.slabs(16)) decoded += slab.data.byteLength;
+  } catch (error) {
+    throw new InputError(file, `truncated or corrupt gzip data: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (decoded < expected) throw new InputError(file, `truncated: ${decoded} of ${expected} bytes of voxels decoded`);
+}
