@@ -4,7 +4,7 @@ export { importCase, caseIdFromPath, volumeIdFor, storePathFor, MAX_LABEL_VALUES
 export { listCases, getCase } from './cases.ts';
 export { listClasses, setClass, DEFAULT_PALETTE, defaultColor, type SetClassOptions } from './classes.ts';
 export { listDomains, addDomain, DEFAULT_DOMAIN, type AddDomainOptions } from './domains.ts';
-export { assignSplits, getSplits, computeSplit, type AssignSplitsOptions } from './split.ts';
+export { assignSplits, getSplits, computeSplit, moveCaseInSplit, type AssignSplitsOptions, type SplitPlacement } from './split.ts';
 export {
   computeStatistics,
   type ComputeStatisticsOptions,

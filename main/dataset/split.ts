@@ -175,3 +175,42 @@ export async function getSplits(dir: string): Promise<SplitAssignment | null> {
     });
   });
 }
+
+/** Where one case goes in a hand edit of the split: the fold it validates in, or the test set. */
+export type SplitPlacement = number | 'test';
+
+/**
+ * Moves one case of the current split to another fold (or to or from the test set), keeping every other case where it
+ * is. A hand edit: the stored seed then no longer reproduces the split, which `getSplits` still reports as assigned.
+ */
+export async function moveCaseInSplit(dir: string, caseId: string, placement: SplitPlacement): Promise<SplitAssignment> {
+  await mutateCatalogue(dir, 'move a case in the split', (db) => {
+    const settings = queryOne(db, 'SELECT folds, seed FROM split_settings WHERE id = 1');
+    if (!settings) throw new InputError('split', 'the project has no split yet: assign folds first');
+    const folds = Number(settings.folds);
+    if (placement !== 'test' && (!Number.isInteger(placement) || placement < 0 || placement >= folds)) {
+      throw new InputError('fold', `must be 'test' or an integer from 0 to ${folds - 1}, got ${String(placement)}`);
+    }
+    if (!queryOne(db, 'SELECT 1 AS found FROM splits WHERE case_id = ?', [caseId])) {
+      throw new InputError('caseId', `'${caseId}' is not in the split (only labelled cases are split)`);
+    }
+    const created = nowIso();
+    db.run('DELETE FROM splits WHERE case_id = ?', [caseId]);
+    const insert = db.prepare('INSERT INTO splits (case_id, fold, subset, seed, created) VALUES (?, ?, ?, ?, ?)');
+    try {
+      for (let f = 0; f < folds; f++) {
+        const subset = placement === 'test' ? 'test' : placement === f ? 'val' : 'train';
+        insert.run([caseId, f, subset, Number(settings.seed), created]);
+      }
+    } finally {
+      insert.free();
+    }
+    // Every fold must keep a validation case, or training that fold would have nothing to validate on.
+    const empty = queryAll(db, `SELECT f.fold FROM (SELECT DISTINCT fold FROM splits) f
+      WHERE NOT EXISTS (SELECT 1 FROM splits s WHERE s.fold = f.fold AND s.subset = 'val')`);
+    if (empty.length > 0) throw new InputError('fold', `moving '${caseId}' would leave fold ${String(empty[0]?.fold)} without a validation case`);
+  });
+  const split = await getSplits(dir);
+  if (!split) throw new Error('the split vanished while it was edited');
+  return split;
+}

@@ -48,8 +48,15 @@ async function readHead(file: string, n: number): Promise<Buffer> {
   }
 }
 
+/**
+ * Formats whose reader streams from the file after reading only its header, and whose voxels follow the header as one
+ * raw or gzip run. Other readers decode the whole file before validation sees it, so they have found a cut already.
+ */
+const HEADER_THEN_VOXELS = new Set(['nifti']);
+
 /** Throws an InputError naming the file when its voxels are cut short. Folders (OME-Zarr stores) are not checked. */
-export async function checkDataComplete(file: string, stream: VolumeStream): Promise<void> {
+export async function checkDataComplete(file: string, stream: VolumeStream & { format: string }): Promise<void> {
+  if (!HEADER_THEN_VOXELS.has(stream.format)) return;
   const stat = await fs.stat(file);
   if (!stat.isFile()) return;
   const expected = voxelBytes(stream);

@@ -8,7 +8,7 @@ import { setClass } from '../dataset/classes.ts';
 import { addDomain } from '../dataset/domains.ts';
 import { initProject } from '../dataset/project.ts';
 import { selectClasses, selectDomains } from '../dataset/rows.ts';
-import { assignSplits, getSplits } from '../dataset/split.ts';
+import { assignSplits, getSplits, moveCaseInSplit } from '../dataset/split.ts';
 import { listStatistics } from '../dataset/statistics.ts';
 
 export async function createProject(dir: string, name: string | undefined): Promise<string> {
@@ -52,6 +52,10 @@ export async function assignSplit(params: ParamsOf<'split.assign'>): Promise<Spl
     seed: params.seed,
     ...(params.testFraction !== undefined ? { testFraction: params.testFraction } : {}),
   });
+}
+
+export function moveSplitCase(params: ParamsOf<'split.move'>): Promise<SplitAssignment> {
+  return moveCaseInSplit(params.projectDir, params.caseId, params.fold);
 }
 
 export function currentSplit(dir: string): Promise<SplitAssignment | null> {

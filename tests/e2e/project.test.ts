@@ -83,8 +83,13 @@ describe('project workspace in web mode (Chromium)', () => {
     // A truncated NIfTI: its gzip stream ends inside the header.
     const whole = await fs.readFile(path.join(dataDir, 'case_a.nii.gz'));
     await fs.writeFile(path.join(dataDir, 'truncated_scan.nii.gz'), whole.subarray(0, 64));
-    // Cut after its header: the header check passes, reading the voxels (the import job) fails.
+    // Cut after its header: validation finds it from the gzip trailer without decoding the voxels.
     await fs.writeFile(path.join(dataDir, 'half_scan.nii.gz'), whole.subarray(0, whole.length >> 1));
+    // A label map with a negative value passes the header checks; only the import, which reads every voxel, refuses it.
+    const negative = phaseLabels(0);
+    const negativeData = Int16Array.from(negative.data as Uint8Array);
+    negativeData[123] = -1;
+    await writeVolume(createVolume({ ...negative, dtype: 'int16', data: negativeData }), path.join(dataDir, 'negative_label.nii.gz'));
     session = await openViewer('', { width: 1100, height: 800 });
     // A missing element fails the step that waits for it (with its line), instead of the whole test timing out.
     session.page.setDefaultTimeout(15_000);
@@ -117,6 +122,9 @@ describe('project workspace in web mode (Chromium)', () => {
 
   it('imports a case picked in the file browser, after per-file validation', async () => {
     const { page } = session;
+    await page.getByTestId('project-browser-dir').fill(dataDir);
+    await page.getByTestId('project-browser-go').click();
+    // The browser opened afresh with the workspace (the previous step switched tabs): back to the data folder.
     await page.getByTestId('project-browser-dir').fill(dataDir);
     await page.getByTestId('project-browser-go').click();
     const entry = (name: string) => page.locator(`[data-testid="project-browser-entry"][data-name="${name}"]`);
@@ -173,7 +181,7 @@ describe('project workspace in web mode (Chromium)', () => {
     expect((await session.engine.call('case.list', { projectDir })).cases).toHaveLength(2);
   }, 60_000);
 
-  it('shows the failed import job of a file cut after its header, naming the file', async () => {
+  it('refuses a file cut after its header at validation, naming the file', async () => {
     const { page } = session;
     await page.getByTestId('project-import-clear').click();
     await page.locator('[data-testid="project-browser-entry"][data-name="half_scan.nii.gz"]').getByTestId('project-browser-add-image').click();
@@ -182,12 +190,28 @@ describe('project workspace in web mode (Chromium)', () => {
     await page.getByTestId('tab-project').click();
     expect(await page.getByTestId('project-import-images').textContent()).toContain('half_scan.nii.gz');
     await page.getByTestId('project-validate').click();
+    await expect.poll(() => page.getByTestId('project-validation').getAttribute('data-ok')).toBe('false');
+    expect(await page.getByTestId('project-validation-row').textContent()).toMatch(/half_scan\.nii\.gz.*truncated/);
+    expect(await page.getByTestId('project-import-start').isDisabled()).toBe(true);
+  }, 60_000);
+
+  it('shows the failed import job of a label the header checks cannot fault, naming the file', async () => {
+    const { page } = session;
+    await page.getByTestId('project-import-clear').click();
+    // The browser opened afresh with the workspace (the previous step switched tabs): back to the data folder.
+    await page.getByTestId('project-browser-dir').fill(dataDir);
+    await page.getByTestId('project-browser-go').click();
+    const entry = (name: string) => page.locator(`[data-testid="project-browser-entry"][data-name="${name}"]`);
+    await entry('case_a.nii.gz').getByTestId('project-browser-add-image').click();
+    await entry('negative_label.nii.gz').getByTestId('project-browser-add-label').click();
+    await page.getByTestId('project-import-case-id').fill('case_negative');
+    await page.getByTestId('project-validate').click();
     await expect.poll(() => page.getByTestId('project-validation').getAttribute('data-ok')).toBe('true');
     await page.getByTestId('project-import-start').click();
-    const file = path.join(dataDir, 'half_scan.nii.gz');
+    const file = path.join(dataDir, 'negative_label.nii.gz');
     await expect
       .poll(() => page.getByTestId('project-error').textContent(), { timeout: 30_000 })
-      .toContain(`import failed: ${file}: gzip stream is corrupt or truncated`);
+      .toContain(`import failed: label ${file}: has negative value -1; label values must be >= 0`);
     expect(await page.getByTestId('project-import-progress').getAttribute('data-status')).toBe('failed');
     expect((await session.engine.call('case.list', { projectDir })).cases).toHaveLength(2);
   }, 60_000);
@@ -224,6 +248,11 @@ describe('project workspace in web mode (Chromium)', () => {
     expect(split?.cases.map((c) => [c.caseId, String(c.fold)])).toEqual(folds);
     // The case table shows where each case validates.
     await expect.poll(() => page.locator('[data-testid="project-case-row"][data-case="case_a"]').textContent()).toMatch(/val in fold [01]/);
+    // A hand edit that would leave a fold without a validation case is refused, and the split stays.
+    await page.getByTestId('project-split-move-case_a').selectOption('test');
+    await expect.poll(() => page.getByTestId('project-error').textContent()).toMatch(/moving 'case_a' would leave fold [01] without a validation case/);
+    expect((await session.engine.call('split.get', { projectDir })).split?.cases.map((c) => [c.caseId, String(c.fold)])).toEqual(folds);
+    expect(await page.getByTestId('project-split-move-case_a').inputValue()).toBe(folds.find((f) => f[0] === 'case_a')?.[1]);
   }, 60_000);
 
   it('adds a domain', async () => {

@@ -103,6 +103,13 @@ export const useProjectSettingsStore = defineStore('projectSettings', {
         await useProjectStore().refresh();
       });
     },
+    /** Hand edit: one case to another validation fold, or to the test set. */
+    async moveCase(caseId: string, fold: number | 'test'): Promise<void> {
+      await this.run(`${caseId} moved to ${fold === 'test' ? 'the test set' : `fold ${fold}`}`, async () => {
+        this.split = (await getEngine().request('split.move', { projectDir: this.projectDir(), caseId, fold })).split;
+        await useProjectStore().refresh();
+      });
+    },
     /** Runs the 'statistics' job and shows the stored statistics when it ends. */
     async computeStatistics(): Promise<void> {
       this.error = null;

@@ -12,7 +12,7 @@ import {
   SplitAssignmentSchema,
   type SplitCase,
 } from '../../../main/dataset/index.ts';
-import { allocateTest } from '../../../main/dataset/split.ts';
+import { allocateTest, moveCaseInSplit } from '../../../main/dataset/split.ts';
 import { writeVolume } from '../../../main/io/registry.ts';
 import { mulberry32 } from '../../../main/util/random.ts';
 import { expectInputError, labelPhantom, phantom, tempDir } from './helpers.ts';
@@ -149,6 +149,45 @@ describe('assignSplits', () => {
     const before = await getSplits(dir);
     const error = await expectInputError(assignSplits(dir, options));
     expect(error.message).toMatch(message);
+    expect(await getSplits(dir)).toEqual(before);
+  });
+
+  it('moves one case to another fold or to the test set by hand, leaving the others', async () => {
+    const before = await assignSplits(dir, { folds: 3, seed: 11 });
+    const mover = before.cases.find((c) => c.pool === 'train' && c.fold === 0);
+    if (!mover) throw new Error('no case validates in fold 0');
+    const moved = await moveCaseInSplit(dir, mover.caseId, 2);
+    const others = (cases: readonly SplitCase[]) => cases.filter((c) => c.caseId !== mover.caseId);
+    expect(others(moved.cases)).toEqual(others(before.cases));
+    expect(moved.cases.find((c) => c.caseId === mover.caseId)).toMatchObject({ pool: 'train', fold: 2 });
+    expect((await getCase(dir, mover.caseId)).splits.map((s) => s.subset)).toEqual(['train', 'train', 'val']);
+
+    const toTest = await moveCaseInSplit(dir, mover.caseId, 'test');
+    expect(toTest.cases.find((c) => c.caseId === mover.caseId)).toMatchObject({ pool: 'test', fold: null });
+    expect((await getCase(dir, mover.caseId)).splits.map((s) => s.subset)).toEqual(['test', 'test', 'test']);
+    expect(await getSplits(dir)).toEqual(toTest);
+  });
+
+  it.each([
+    ['unlabelled', 0, /caseId: 'unlabelled' is not in the split/],
+    ['a0', 3, /fold: must be 'test' or an integer from 0 to 1, got 3/],
+  ])('refuses to move %s to %s and keeps the split', async (caseId, fold, message) => {
+    await assignSplits(dir, { folds: 2, seed: 3 });
+    const before = await getSplits(dir);
+    const error = await expectInputError(moveCaseInSplit(dir, caseId, fold));
+    expect(error.message).toMatch(message);
+    expect(await getSplits(dir)).toEqual(before);
+  });
+
+  it('refuses to leave a fold without a validation case', async () => {
+    // 14 cases in 7 folds: two per fold; moving both out of fold 0 must fail at the second.
+    const split = await assignSplits(dir, { folds: 7, seed: 1 });
+    const inFold0 = split.cases.filter((c) => c.fold === 0).map((c) => c.caseId);
+    expect(inFold0).toHaveLength(2);
+    await moveCaseInSplit(dir, inFold0[0] ?? '', 1);
+    const before = await getSplits(dir);
+    const error = await expectInputError(moveCaseInSplit(dir, inFold0[1] ?? '', 'test'));
+    expect(error.message).toMatch(/would leave fold 0 without a validation case/);
     expect(await getSplits(dir)).toEqual(before);
   });
 });

@@ -49,9 +49,12 @@ describe('validateCaseFiles finds truncated files without importing them', () =>
     return out;
   };
 
-  it('accepts the complete files', async () => {
-    const result = await validateCaseFiles([gz, raw]);
-    expect(result.files.map((f) => f.ok)).toEqual([true, true]);
+  it('accepts the complete files, and formats whose compressed voxels are shorter than the raw ones', async () => {
+    const nrrd = path.join(dir, 'image.nrrd');
+    await writeVolume(createVolume({ shape: [24, 20, 16], dtype: 'int16' }), nrrd);
+    const result = await validateCaseFiles([gz, raw, nrrd]);
+    expect(result.files.map((f) => f.problem ?? 'ok')).toEqual(['ok', 'ok', 'ok']);
+    expect((await fs.stat(nrrd)).size).toBeLessThan(24 * 20 * 16 * 2);
   });
 
   it('refuses a raw NIfTI cut after its header, naming the byte counts', async () => {
