@@ -1,0 +1,111 @@
+// A prediction can name a trained run instead of model files: the run's checkpoint is exported to runs/<id>/model.onnx
+// once (again only when the checkpoint is newer), and a request without models needs a project and a runId.
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saveModel, type ModelCard as TrainedCard } from '../../../models/card.ts';
+import { buildUNet } from '../../../models/unet.ts';
+import { PredictRequestSchema } from '../../../main/inference/request.ts';
+import { ensureRunModel, runCheckpoint, runModelPath } from '../../../main/inference/runModel.ts';
+import { runPrediction } from '../../../main/inference/run.ts';
+import { queryAll, readCatalogue } from '../../../main/dataset/catalogue.ts';
+import { InputError } from '../../../main/util/errors.ts';
+import { mulberry32 } from '../../../main/util/random.ts';
+import { makeTinyProject } from '../../fixtures/training/tiny-project.ts';
+
+let project: string;
+
+async function writeCheckpoint(runId: string, kind: 'best' | 'last'): Promise<string> {
+  const network = buildUNet({ kind: '3d', levels: 2, filters: 2, norm: 'instance' }, { imageChannels: 1, classes: 3, name: 'tiny' });
+  const rng = mulberry32(3);
+  const tensors = network.weights.map((w) => ({
+    name: w.name,
+    shape: [...w.shape],
+    values: Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => (rng() - 0.5) * 0.5 + (w.init === 'ones' ? 1 : 0)),
+  }));
+  const card: TrainedCard = {
+    format: 'segstation.model-card/1',
+    name: 'tiny',
+    created: new Date(0).toISOString(),
+    inputChannels: 1,
+    spacing: [1, 1, 1],
+    normalization: [{ channel: 0, modality: null, resolved: { scheme: 'zscore-sample' } }],
+    patchSize: [8, 8, 8],
+    classes: [
+      { value: 0, name: 'background', color: [0, 0, 0] },
+      { value: 1, name: 'ball', color: [255, 0, 0] },
+      { value: 2, name: 'slab', color: [0, 255, 0] },
+    ],
+    trainingConfigHash: 'a'.repeat(64),
+    datasetHash: 'b'.repeat(64),
+    network,
+  };
+  const dir = path.join(project, 'runs', runId, 'checkpoints', kind);
+  await saveModel(dir, card, tensors);
+  return dir;
+}
+
+beforeAll(async () => {
+  project = await makeTinyProject({ cases: 2, shape: [16, 16, 8] });
+});
+afterAll(async () => {
+  await fs.rm(path.dirname(project), { recursive: true, force: true });
+});
+
+describe('the model of a trained run', () => {
+  it('prefers the best checkpoint, else the last, else none', async () => {
+    expect(runCheckpoint(project, 'none')).toBeNull();
+    const last = await writeCheckpoint('only-last', 'last');
+    expect(runCheckpoint(project, 'only-last')).toBe(last);
+    const best = await writeCheckpoint('both', 'best');
+    await writeCheckpoint('both', 'last');
+    expect(runCheckpoint(project, 'both')).toBe(best);
+  });
+
+  it('is exported once, and again only when the checkpoint is newer', async () => {
+    await writeCheckpoint('r1', 'best');
+    const file = await ensureRunModel(project, 'r1');
+    expect(file).toBe(runModelPath(project, 'r1'));
+    expect(existsSync(file) && existsSync(file.replace(/\.onnx$/, '.card.json'))).toBe(true);
+    const first = (await fs.stat(file)).mtimeMs;
+    await ensureRunModel(project, 'r1');
+    expect((await fs.stat(file)).mtimeMs).toBe(first);
+    // A newer checkpoint (training went on): exported again.
+    const later = new Date(first + 60_000);
+    await fs.utimes(path.join(project, 'runs', 'r1', 'checkpoints', 'best', 'weights.bin'), later, later);
+    await ensureRunModel(project, 'r1');
+    expect((await fs.stat(file)).mtimeMs).toBeGreaterThan(first);
+  });
+
+  it.each([
+    ['no-such-run', /run no-such-run: has no checkpoint/],
+    ['../escape', /runId: letters, digits/],
+  ])('refuses run %s with an InputError', async (runId, message) => {
+    const error = await ensureRunModel(project, runId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(String((error as Error).message)).toMatch(message);
+  });
+});
+
+describe('a prediction request without model files', () => {
+  it.each([
+    [{ project: '/p' }, 'models'],
+    [{ input: '/a.nii', output: '/b.nii', runId: 'r' }, 'models'],
+  ])('is refused without a project and a runId (%j)', (request, field) => {
+    const parsed = PredictRequestSchema.safeParse(request);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(field);
+  });
+
+  it('predicts a project case with the run exported on the fly and records the run', async () => {
+    await writeCheckpoint('r2', 'best');
+    expect(existsSync(runModelPath(project, 'r2'))).toBe(false);
+    const summary = await runPrediction({ project, runId: 'r2', cases: ['case1'], tta: true, uncertainty: 'tta' });
+    expect(summary.runId).toBe('r2');
+    expect(summary.cases.map((c) => c.caseId)).toEqual(['case1']);
+    expect(summary.cases[0].uncertaintyScore).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(summary.cases[0].outputs).sort()).toEqual(['entropy', 'label', 'mutualInformation', 'probabilities', 'variance']);
+    const rows = await readCatalogue(project, (db) => queryAll(db, 'SELECT model_path, case_id FROM predictions'));
+    expect(rows).toEqual([{ model_path: runModelPath(project, 'r2'), case_id: 'case1' }]);
+  });
+});
