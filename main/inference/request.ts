@@ -8,7 +8,8 @@ const vec3 = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number
 
 export const PredictRequestSchema = z
   .strictObject({
-    models: z.array(z.string().min(1)).min(1),
+    /** ONNX model files; may be left out for a project with the runId of a trained run (its model is exported then). */
+    models: z.array(z.string().min(1)).min(1).optional(),
     providers: z.array(z.string()).optional(),
     input: z.string().min(1).optional(),
     project: z.string().min(1).optional(),
@@ -30,5 +31,9 @@ export const PredictRequestSchema = z
     inMemory: z.boolean().default(false),
   })
   .refine((r) => (r.input === undefined) !== (r.project === undefined), { message: 'give exactly one of input or project' })
-  .refine((r) => r.project !== undefined || r.output !== undefined, { message: 'output is required with an input file', path: ['output'] });
+  .refine((r) => r.project !== undefined || r.output !== undefined, { message: 'output is required with an input file', path: ['output'] })
+  .refine((r) => r.models !== undefined || (r.project !== undefined && r.runId !== undefined), {
+    message: 'give model files, or a project and the runId of a trained run',
+    path: ['models'],
+  });
 export type PredictRequest = z.input<typeof PredictRequestSchema>;

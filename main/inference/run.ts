@@ -20,6 +20,7 @@ import { InputError } from '../util/errors.ts';
 import type { Volume } from '../volume/volume.ts';
 import { withSliceAxis } from './options.ts';
 import { PredictRequestSchema, type PredictRequest } from './request.ts';
+import { ensureRunModel } from './runModel.ts';
 import { createSession, type SegmentationSession } from './session.ts';
 import { OUTPUT_NAMES, outOfCoreObstacle, predictStores, type OutputKey } from './outOfCore.ts';
 import { predictVolume, type PredictionVolumes } from './predict.ts';
@@ -121,7 +122,12 @@ function postprocessVolumes(volumes: PredictionVolumes, config: PostprocessConfi
 
 /** Runs a prediction request; see the module comment. */
 export async function runPrediction(value: PredictRequest, hooks: RunHooks = {}): Promise<PredictSummary> {
-  const request = parseRequest(value);
+  const parsed = parseRequest(value);
+  // No model files: the trained run's own model, exported from its checkpoint when needed.
+  const request = {
+    ...parsed,
+    models: parsed.models ?? [await ensureRunModel(path.resolve(parsed.project!), parsed.runId!, { mcDropout: parsed.uncertainty === 'mc' })],
+  };
   const t0 = performance.now();
   const emit = (event: PredictEvent) => hooks.onEvent?.(event);
   const postprocess = request.postprocess ? await loadPostprocessConfig(request.postprocess) : undefined;

@@ -130,7 +130,7 @@ export const useBoundariesStore = defineStore('boundaries', {
           const path = prediction.outputs.label;
           const meta =
             Object.values(this.metas).find((m) => m.source.kind === 'file' && m.source.path === path) ??
-            (await track(getEngine().request('volume.open', { path, role: 'label', ...(entry?.imageIds[0] ? { imageId: entry.imageIds[0] } : {}) })));
+            (await track(getEngine().request('volume.open', { path, role: 'label', announce: false, ...(entry?.imageIds[0] ? { imageId: entry.imageIds[0] } : {}) })));
           this.metas[meta.id] = meta;
           labelId = meta.id;
           truthId = entry?.labelId ?? null;
@@ -156,7 +156,7 @@ export const useBoundariesStore = defineStore('boundaries', {
     async openLabelFile(path: string): Promise<void> {
       this.error = null;
       try {
-        const meta = await track(getEngine().request('volume.open', { path, role: 'label' }));
+        const meta = await track(getEngine().request('volume.open', { path, role: 'label', announce: false }));
         this.metas[meta.id] = meta;
         if (!this.files.some((f) => f.id === meta.id)) this.files.push({ id: meta.id, name: meta.name });
         await this.choose(`file:${meta.id}`);

@@ -171,9 +171,9 @@ export const useResultsStore = defineStore('results', {
         const engine = getEngine();
         const image = await engine.request('volume.meta', { volumeId: entry.imageIds[0] });
         const truth = entry.labelId ? await engine.request('volume.meta', { volumeId: entry.labelId }) : null;
-        const pred = prediction?.outputs.label ? await engine.request('volume.open', { path: prediction.outputs.label, role: 'label', imageId: image.id }) : null;
+        const pred = prediction?.outputs.label ? await engine.request('volume.open', { path: prediction.outputs.label, role: 'label', imageId: image.id, announce: false }) : null;
         const uncertaintyPath = prediction?.outputs[this.uncertaintyOutput] ?? UNCERTAINTY_OUTPUTS.map((k) => prediction?.outputs[k]).find((p) => p !== undefined);
-        const uncertainty = uncertaintyPath ? await engine.request('volume.open', { path: uncertaintyPath, role: 'image' }) : null;
+        const uncertainty = uncertaintyPath ? await engine.request('volume.open', { path: uncertaintyPath, role: 'image', announce: false }) : null;
         for (const m of [image, truth, pred, uncertainty]) if (m) this.metas[m.id] = m;
         this.crosshair = image.shape.map((n) => Math.floor(n / 2)) as [number, number, number];
         this.shown = { caseId, imageId: image.id, truthId: truth?.id ?? null, predId: pred?.id ?? null, uncertaintyId: uncertainty?.id ?? null };

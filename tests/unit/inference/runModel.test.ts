@@ -10,13 +10,15 @@ import { ensureRunModel, runCheckpoint, runModelPath } from '../../../main/infer
 import { runPrediction } from '../../../main/inference/run.ts';
 import { queryAll, readCatalogue } from '../../../main/dataset/catalogue.ts';
 import { InputError } from '../../../main/util/errors.ts';
+import '../../../main/io/formats.ts';
+import { readVolume } from '../../../main/io/registry.ts';
 import { mulberry32 } from '../../../main/util/random.ts';
 import { makeTinyProject } from '../../fixtures/training/tiny-project.ts';
 
 let project: string;
 
-async function writeCheckpoint(runId: string, kind: 'best' | 'last'): Promise<string> {
-  const network = buildUNet({ kind: '3d', levels: 2, filters: 2, norm: 'instance' }, { imageChannels: 1, classes: 3, name: 'tiny' });
+async function writeCheckpoint(runId: string, kind: 'best' | 'last', dropout = 0): Promise<string> {
+  const network = buildUNet({ kind: '3d', levels: 2, filters: 2, norm: 'instance', dropout }, { imageChannels: 1, classes: 3, name: 'tiny' });
   const rng = mulberry32(3);
   const tensors = network.weights.map((w) => ({
     name: w.name,
@@ -107,5 +109,24 @@ describe('a prediction request without model files', () => {
     expect(Object.keys(summary.cases[0].outputs).sort()).toEqual(['entropy', 'label', 'mutualInformation', 'probabilities', 'variance']);
     const rows = await readCatalogue(project, (db) => queryAll(db, 'SELECT model_path, case_id FROM predictions'));
     expect(rows).toEqual([{ model_path: runModelPath(project, 'r2'), case_id: 'case1' }]);
+  });
+
+  it('exports a model with active dropout for MC-dropout, whose passes differ', async () => {
+    await writeCheckpoint('r-mc', 'best', 0.3);
+    const summary = await runPrediction({ project, runId: 'r-mc', cases: ['case1'], uncertainty: 'mc', mcPasses: 4 });
+    expect(existsSync(runModelPath(project, 'r-mc', { mcDropout: true }))).toBe(true);
+    expect(existsSync(runModelPath(project, 'r-mc'))).toBe(false);
+    // Equal passes would give zero mutual information everywhere.
+    const information = summary.cases[0].outputs.mutualInformation;
+    if (!information) throw new Error('no mutual information output');
+    const { data } = await readVolume(information);
+    expect(Math.max(...Array.from(data))).toBeGreaterThan(1e-4);
+  });
+
+  it('refuses MC-dropout for a run whose network has no dropout, naming the model card', async () => {
+    await writeCheckpoint('r-nodrop', 'best');
+    const error = await runPrediction({ project, runId: 'r-nodrop', cases: ['case1'], uncertainty: 'mc', mcPasses: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(String((error as Error).message)).toMatch(/model\.mc\.card\.json: MC-dropout needs a model exported with active dropout/);
   });
 });

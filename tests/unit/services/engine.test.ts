@@ -101,6 +101,15 @@ describe('Engine with a project', () => {
     expect(done.error).toContain('missing.nii');
   });
 
+  it('announces an opened volume unless asked not to', async () => {
+    const shown = await engine.call('volume.open', { path: IMAGE, role: 'image' });
+    const quiet = await engine.call('volume.open', { path: IMAGE, role: 'image', announce: false });
+    const announced = events.filter((e) => e.event === 'volume.opened').map((e) => (e.payload as { id: string }).id);
+    expect(announced).toContain(shown.id);
+    expect(announced).not.toContain(quiet.id);
+    for (const id of [shown.id, quiet.id]) await engine.call('volume.close', { volumeId: id });
+  });
+
   it('closes a file volume for good and reports it', async () => {
     const meta = await engine.call('volume.open', { path: IMAGE, role: 'image' });
     expect(await engine.call('volume.close', { volumeId: meta.id })).toEqual({ closed: true });
