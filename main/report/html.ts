@@ -10,6 +10,8 @@ import { classColor, type ReportData } from './reportData.ts';
 export interface HtmlOptions {
   /** A PNG captured by the viewer, used as the 3D snapshot instead of the computed depth projection. */
   snapshotPng?: Uint8Array;
+  /** Slice views captured in the viewer (its window/level and label overlay), shown after the computed figures. */
+  viewerSlices?: { title: string; png: Uint8Array }[];
 }
 
 const NOT_RECORDED = '<p class="missing">not recorded</p>';
@@ -185,8 +187,12 @@ export function renderReportHtml(data: ReportData, options: HtmlOptions = {}): s
   // Figures of one case
   const f = data.figures;
   parts.push('<section id="slices"><h2>Slice figures</h2>');
-  if (!f) parts.push(NOT_RECORDED);
-  else {
+  const viewerImg = (png: Uint8Array, alt: string) => `<img alt="${esc(alt)}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
+  if (!f) {
+    // Nothing to compute figures from (no evaluated case), but the viewer's captures still belong in the report.
+    if (options.snapshotPng) parts.push('<h2>3D snapshot</h2>', figure([{ image: viewerImg(options.snapshotPng, 'viewer snapshot'), label: 'viewer capture' }], '3D view captured in the viewer.', true));
+    else if (!options.viewerSlices?.length) parts.push(NOT_RECORDED);
+  } else {
     const z = busiestSlice(f.truth.data, f.truth.shape);
     const grid = { shape: f.truth.shape, spacing: f.truth.spacing };
     const background = f.image && f.image.shape.every((n, i) => n === f.truth.shape[i]) ? { data: f.image.data, components: f.image.components } : undefined;
@@ -228,6 +234,10 @@ export function renderReportHtml(data: ReportData, options: HtmlOptions = {}): s
         true,
       ),
     );
+  }
+  if (options.viewerSlices?.length) {
+    parts.push('<h2>Slice views captured in the viewer</h2>');
+    parts.push(figure(options.viewerSlices.map((v) => ({ image: viewerImg(v.png, v.title), label: v.title })), 'Slice views as shown in the viewer when the report was exported (its window/level, colour map and label overlay).', true));
   }
   parts.push('</section>');
 

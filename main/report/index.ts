@@ -21,25 +21,31 @@ export { printPdf, findChromium } from './pdf.ts';
 export interface ReportOptions extends GatherOptions {
   /** PNG file captured by the viewer, shown as the 3D snapshot. */
   snapshot?: string;
+  /** PNG files of slice views captured by the viewer, shown beside the computed slice figures. */
+  slices?: { title: string; file: string }[];
+}
+
+/** Reads a PNG file the viewer captured; an unreadable file or one that is not a PNG is an InputError naming it. */
+async function readViewerPng(file: string, what: string): Promise<Uint8Array> {
+  let png: Uint8Array;
+  try {
+    png = new Uint8Array(await fs.readFile(file));
+  } catch {
+    throw new InputError(file, `cannot read the ${what} image`);
+  }
+  if (!(png[0] === 0x89 && png[1] === 0x50 && png[2] === 0x4e && png[3] === 0x47)) throw new InputError(file, `the ${what} is not a PNG file`);
+  return png;
 }
 
 export async function writeReport(projectDir: string, runId: string, out: string, options: ReportOptions = {}): Promise<{ file: string; format: 'html' | 'pdf' }> {
   const lower = out.toLowerCase();
   const format = lower.endsWith('.pdf') ? 'pdf' : lower.endsWith('.html') || lower.endsWith('.htm') ? 'html' : undefined;
   if (!format) throw new InputError(out, 'the report file must end in .html or .pdf');
-  let snapshotPng: Uint8Array | undefined;
-  if (options.snapshot) {
-    try {
-      snapshotPng = new Uint8Array(await fs.readFile(options.snapshot));
-    } catch {
-      throw new InputError(options.snapshot, 'cannot read the snapshot image');
-    }
-    if (!(snapshotPng[0] === 0x89 && snapshotPng[1] === 0x50 && snapshotPng[2] === 0x4e && snapshotPng[3] === 0x47)) {
-      throw new InputError(options.snapshot, 'the snapshot is not a PNG file');
-    }
-  }
+  const snapshotPng = options.snapshot ? await readViewerPng(options.snapshot, 'snapshot') : undefined;
+  const viewerSlices: { title: string; png: Uint8Array }[] = [];
+  for (const slice of options.slices ?? []) viewerSlices.push({ title: slice.title, png: await readViewerPng(slice.file, 'slice figure') });
   const data = await gatherReportData(projectDir, runId, options);
-  const html = renderReportHtml(data, snapshotPng ? { snapshotPng } : {});
+  const html = renderReportHtml(data, { ...(snapshotPng ? { snapshotPng } : {}), ...(viewerSlices.length ? { viewerSlices } : {}) });
   const target = path.resolve(out);
   if (format === 'html') {
     await writeFileAtomic(target, html);

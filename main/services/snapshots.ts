@@ -8,9 +8,9 @@ import { InputError } from '../util/errors.ts';
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Decodes and checks the PNG, writes it to a new temporary file and returns its path. */
-export async function writeSnapshot(base64: string): Promise<string> {
+export async function writeSnapshot(base64: string, field = 'params.snapshotPng'): Promise<string> {
   const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length < PNG_MAGIC.length || PNG_MAGIC.some((b, i) => bytes[i] !== b)) throw new InputError('params.snapshotPng', 'is not a PNG image');
+  if (bytes.length < PNG_MAGIC.length || PNG_MAGIC.some((b, i) => bytes[i] !== b)) throw new InputError(field, 'is not a PNG image');
   const file = path.join(os.tmpdir(), `segstation-snapshot-${randomBytes(6).toString('hex')}.png`);
   await fs.writeFile(file, bytes);
   return file;

@@ -10,6 +10,7 @@ export async function run(params: ReportJobParams, job: JobContext): Promise<unk
   const written = await writeReport(p.projectDir, p.runId, p.out, {
     ...(p.caseId ? { caseId: p.caseId } : {}),
     ...(p.snapshot ? { snapshot: p.snapshot } : {}),
+    ...(p.slices ? { slices: p.slices } : {}),
     ...(p.reevaluate ? { reevaluate: true } : {}),
   });
   job.progress(1, 1, `wrote ${written.file}`);

@@ -38,7 +38,8 @@ export const useJobsStore = defineStore('jobs', {
       if (e.event === 'job.state') this.upsert(e.payload);
       else if (e.event === 'job.progress') {
         const job = this.byId[e.payload.jobId];
-        if (job) Object.assign(job, { done: e.payload.done, total: e.payload.total, message: e.payload.message, status: TERMINAL.has(job.status) ? job.status : 'running' });
+        // A progress event the job sent just before pausing may arrive after job.state 'paused': it must not undo it.
+        if (job) Object.assign(job, { done: e.payload.done, total: e.payload.total, message: e.payload.message, status: TERMINAL.has(job.status) || job.status === 'paused' ? job.status : 'running' });
         else void this.refresh();
       } else if (e.event === 'job.finished') {
         const job = this.byId[e.payload.jobId];
