@@ -352,6 +352,26 @@ export const EvaluateJobParamsSchema = z.strictObject({
 });
 export type EvaluateJobParams = z.infer<typeof EvaluateJobParamsSchema>;
 
+// ---------------------------------------------------------------------------------------------------------------------
+// report workspace (issue 7): figures captured in the viewer (3D view and slice views) travel with report.export
+
+/** Most slice figures one report takes. */
+export const MAX_VIEWER_FIGURES = 6;
+/**
+ * Base64 characters of all figures of one report.export together (snapshotPng + slicePngs): the whole request must fit
+ * one WebSocket message (1 MiB, main/server/webServer.ts), so the page downscales its captures to this budget.
+ */
+export const MAX_FIGURES_BASE64 = 960 * 1024;
+const figureTitle = z.string().min(1, 'must not be empty').max(120, 'must be at most 120 characters');
+/** A slice view captured in the viewer, as a PNG file the report job reads (the engine writes it from slicePngs). */
+export const ReportSliceFileSchema = z.strictObject({ title: figureTitle, file: nonEmpty });
+/** A slice view captured in the viewer, inline: base64 PNG (at most 700 KB decoded, like snapshotPng). */
+export const ViewerFigureSchema = z.strictObject({
+  title: figureTitle,
+  png: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64').max(Math.ceil((700 * 1024) / 3) * 4, 'figure is too large (700 KB at most)'),
+});
+export type ViewerFigure = z.infer<typeof ViewerFigureSchema>;
+
 export const ReportJobParamsSchema = z.strictObject({
   projectDir: nonEmpty,
   runId: runIdSchema,
@@ -363,10 +383,46 @@ export const ReportJobParamsSchema = z.strictObject({
   snapshot: nonEmpty.optional(),
   /** Evaluate again even when the catalogue has an evaluation of the run. */
   reevaluate: z.boolean().optional(),
+  /** report workspace: PNG files of slice views captured by the viewer, shown in the report's slice figures. */
+  slices: z.array(ReportSliceFileSchema).max(MAX_VIEWER_FIGURES, `at most ${MAX_VIEWER_FIGURES} slice figures`).optional(),
 });
 export type ReportJobParams = z.infer<typeof ReportJobParamsSchema>;
 /** Base64 length of a 700 KB snapshot: WebSocket messages are limited to 1 MiB (main/server/webServer.ts). */
 export const MAX_SNAPSHOT_BASE64 = Math.ceil((700 * 1024) / 3) * 4;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Project workspace (issue 7 point 1): the server-side file browser of the import dialog, and what the data plane's
+// upload route (`POST /data/uploads?name=FILE`, the bytes of one dropped file as the body) answers.
+
+export const DirEntrySchema = z.object({
+  name: z.string(),
+  isDir: z.boolean(),
+  /** Bytes of a file (0 for a folder). */
+  size: z.number().int().min(0),
+});
+export type DirEntry = z.infer<typeof DirEntrySchema>;
+
+export const DirListingSchema = z.object({
+  /** The absolute, normalised folder listed. */
+  dir: z.string(),
+  /** Its parent, null at a file-system root. */
+  parent: z.string().nullable(),
+  /** Folders first, then files, each by name. */
+  entries: z.array(DirEntrySchema),
+  /** True when the folder held more entries than are listed (MAX_DIR_ENTRIES). */
+  truncated: z.boolean(),
+});
+export type DirListing = z.infer<typeof DirListingSchema>;
+export const MAX_DIR_ENTRIES = 5000;
+
+export const UPLOAD_ROUTE = '/data/uploads';
+export const UploadResultSchema = z.object({
+  /** Absolute path of the stored file on the engine's machine (pass it to case.validate / case.import). */
+  path: z.string(),
+  name: z.string(),
+  size: z.number().int().min(0),
+});
+export type UploadResult = z.infer<typeof UploadResultSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Errors
@@ -418,6 +474,11 @@ export const METHODS = {
       role: VolumeRoleSchema,
       /** For a label: the open image it belongs to; its grid must match. */
       imageId: IdSchema.optional(),
+      /**
+       * Announce it with a 'volume.opened' event so the viewer shows it (default true). A workspace that opens volumes
+       * for its own views (results, boundaries) passes false and leaves the viewer as it is.
+       */
+      announce: z.boolean().optional(),
     }),
     result: VolumeMetaSchema,
   },
@@ -524,6 +585,15 @@ export const METHODS = {
     }),
     result: z.object({ split: SplitAssignmentSchema }),
   },
+  'split.move': {
+    /** Hand edit of the current split: one case to another validation fold, or to the test set; the rest stay. */
+    params: z.strictObject({
+      projectDir: nonEmpty,
+      caseId: nonEmpty,
+      fold: z.union([z.number().int().min(0), z.literal('test')]),
+    }),
+    result: z.object({ split: SplitAssignmentSchema }),
+  },
   'stats.get': {
     /** The stored per-domain intensity statistics (empty until the 'statistics' job has run since the last import). */
     params: z.strictObject({ projectDir: nonEmpty }),
@@ -547,6 +617,12 @@ export const METHODS = {
     params: z.strictObject({ config: z.record(z.string(), z.unknown()) }),
     result: z.object({ ok: z.boolean(), config: z.record(z.string(), z.unknown()).nullable(), issues: z.array(ConfigIssueSchema) }),
   },
+  // Training workspace (issue 7 point 2): the bundled training configs (resources/configs) for the form's "load preset".
+  'training.presets': {
+    /** Every bundled preset, or only the one named; each config as written in its file (not yet validated). */
+    params: z.strictObject({ name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1-100 characters of A-Z a-z 0-9 . _ -').optional() }),
+    result: z.object({ presets: z.array(z.object({ name: z.string(), file: z.string(), description: z.string(), config: z.record(z.string(), z.unknown()) })) }),
+  },
   'prediction.list': {
     params: z.strictObject({ projectDir: nonEmpty, runId: nonEmpty.optional() }),
     result: z.object({ predictions: z.array(PredictionInfoSchema) }),
@@ -567,8 +643,22 @@ export const METHODS = {
      */
     params: ReportJobParamsSchema.extend({
       snapshotPng: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64').max(MAX_SNAPSHOT_BASE64, 'snapshot is too large (700 KB at most)').optional(),
-    }).refine((p) => p.snapshot === undefined || p.snapshotPng === undefined, { message: 'give snapshot or snapshotPng, not both', path: ['snapshotPng'] }),
+      /** report workspace: slice views captured in the viewer (base64 PNGs, MAX_FIGURES_BASE64 with snapshotPng). */
+      slicePngs: z.array(ViewerFigureSchema).max(MAX_VIEWER_FIGURES, `at most ${MAX_VIEWER_FIGURES} slice figures`).optional(),
+    })
+      .refine((p) => p.snapshot === undefined || p.snapshotPng === undefined, { message: 'give snapshot or snapshotPng, not both', path: ['snapshotPng'] })
+      .refine((p) => p.slices === undefined || p.slicePngs === undefined, { message: 'give slices or slicePngs, not both', path: ['slicePngs'] })
+      .refine((p) => (p.snapshotPng?.length ?? 0) + (p.slicePngs ?? []).reduce((a, f) => a + f.png.length, 0) <= MAX_FIGURES_BASE64, {
+        message: `figures are too large together (${MAX_FIGURES_BASE64} base64 characters at most): downscale them`,
+        path: ['slicePngs'],
+      }),
     result: JobInfoSchema,
+  },
+  // Project workspace (issue 7 point 1)
+  'fs.list': {
+    /** One folder of the engine's file system (names, folder or not, sizes), for the import dialog in web mode. */
+    params: z.strictObject({ dir: nonEmpty, hidden: z.boolean().optional() }),
+    result: DirListingSchema,
   },
 } as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
 
@@ -654,6 +744,17 @@ export const EVENTS = {
       valDiceMean: nullableFinite,
       best: z.boolean(),
       seconds: z.number().min(0),
+    }),
+    // Training workspace (issue 7 point 2): sample pictures written after a validation, served by the data plane at
+    // /data/runs/<runId>/samples/<file> (middle slice of a validation case: image | truth | prediction).
+    z.object({
+      type: z.literal('samples'),
+      jobId: IdSchema,
+      runId: z.string(),
+      epoch: z.number().int().min(0),
+      step: z.number().int().min(0),
+      files: z.array(z.string()),
+      cases: z.array(z.string()),
     }),
     z.object({
       type: z.literal('checkpoint'),

@@ -12,7 +12,10 @@ import { InputError } from '../util/errors.ts';
 import { authenticate, newToken, sameOriginRequest, tokenCookieName } from './auth.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { handleDataPlane, sendError } from './dataPlaneRoutes.ts';
+import { handleReportFile } from './reportFiles.ts';
+import { handleRunSample } from './runSampleRoute.ts';
 import { serveStatic } from './staticFiles.ts';
+import { handleUpload } from './uploadRoute.ts';
 
 export const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'] as const;
 /** Largest WebSocket message accepted (requests are small JSON; voxels use the data plane). */
@@ -30,6 +33,8 @@ export interface WebServerOptions {
   staticDir: string;
   /** Browser origins besides this server allowed to call it (a renderer dev server); default none. */
   allowedOrigins?: string[];
+  /** Largest file `POST /data/uploads` accepts (default uploadRoute.ts DEFAULT_MAX_UPLOAD_BYTES). */
+  maxUploadBytes?: number;
 }
 
 export interface WebServer {
@@ -109,6 +114,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendError(response, { code: 'unauthorized', message: 'missing or wrong token' }, { ...headers, 'WWW-Authenticate': 'Bearer' });
       return;
     }
+    // The one POST route: files dropped on the page (project workspace, issue 7).
+    if (await handleUpload(engine, request, url, response, headers, options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {})) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendError(response, { code: 'bad_request', message: `method ${request.method} is not allowed` }, { ...headers, Allow: 'GET, HEAD' });
       return;
@@ -120,6 +127,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendError(response, { code: 'bad_request', message: '/ws expects a WebSocket upgrade' }, headers);
       return;
     }
+    if (await handleRunSample(engine, url, response, headers, request.method === 'HEAD')) return;
+    if (await handleReportFile(engine, url, response, headers, request.method === 'HEAD')) return;
     if (await handleDataPlane(engine, url, response, headers, request.method === 'HEAD')) return;
     await serveStatic(options.staticDir, url.pathname, response, headers);
   };

@@ -19,15 +19,17 @@ import {
 import { appVersion } from '../dataset/project.ts';
 import '../io/formats.ts';
 import { validateCaseFiles } from './caseValidation.ts';
+import { listDirectory } from './fileBrowser.ts';
 import { removeSnapshot, writeSnapshot } from './snapshots.ts';
 import { toEngineError } from './errors.ts';
 import './jobKinds/index.ts';
 import { JobManager, jobKinds, type JobManagerOptions } from './jobs.ts';
-import { addDomainInfo, assignSplit, createProject, currentSplit, listDomainInfo, setClasses, storedStatistics } from './projectWorkflow.ts';
+import { addDomainInfo, assignSplit, moveSplitCase, createProject, currentSplit, listDomainInfo, setClasses, storedStatistics } from './projectWorkflow.ts';
 import { ProjectService } from './projects.ts';
 import { RecentProjects } from './recentProjects.ts';
 import { evaluationList, evaluationResult, predictionList, runDetail, runList } from './runQueries.ts';
 import { checkTrainingConfig, trainingConfigSchema } from './jobKinds/trainCheck.ts';
+import { listPresets } from './trainingPresets.ts';
 import { VolumeService, type VolumeServiceOptions } from './volumes.ts';
 
 export interface EngineOptions {
@@ -66,9 +68,9 @@ export class Engine {
       },
       'project.list': async () => ({ projects: await this.projects.recent() }),
       'case.list': async ({ projectDir }) => ({ cases: await this.projects.cases(projectDir) }),
-      'volume.open': async ({ path, role, imageId }) => {
+      'volume.open': async ({ path, role, imageId, announce }) => {
         const meta = await this.volumes.openFile(path, role, imageId);
-        this.emit('volume.opened', meta);
+        if (announce !== false) this.emit('volume.opened', meta);
         return meta;
       },
       'volume.meta': ({ volumeId }) => this.volumes.meta(volumeId),
@@ -103,10 +105,12 @@ export class Engine {
       'domain.add': async (params) => ({ domains: await addDomainInfo(params) }),
       'split.get': async ({ projectDir }) => ({ split: await currentSplit(projectDir) }),
       'split.assign': async (params) => ({ split: await assignSplit(params) }),
+      'split.move': async (params) => ({ split: await moveSplitCase(params) }),
       'stats.get': async ({ projectDir }) => ({ statistics: await storedStatistics(projectDir) }),
       'run.list': async ({ projectDir }) => ({ runs: await runList(projectDir) }),
       'run.get': ({ projectDir, runId }) => runDetail(projectDir, runId),
       'training.configSchema': () => trainingConfigSchema(),
+      'training.presets': async ({ name }) => ({ presets: await listPresets(name) }),
       'training.validateConfig': async ({ config }) => {
         const checked = await checkTrainingConfig(config);
         return { ok: checked.issues.length === 0, ...checked };
@@ -114,24 +118,34 @@ export class Engine {
       'prediction.list': async ({ projectDir, runId }) => ({ predictions: await predictionList(projectDir, runId) }),
       'evaluation.list': async ({ projectDir, runId }) => ({ evaluations: await evaluationList(projectDir, runId) }),
       'evaluation.get': ({ projectDir, runId, evaluationId }) => evaluationResult(projectDir, runId, evaluationId),
-      'report.export': async ({ snapshotPng, ...params }) => {
-        if (snapshotPng === undefined) return this.jobs.startChecked('report', params);
-        const snapshot = await writeSnapshot(snapshotPng);
+      'report.export': async ({ snapshotPng, slicePngs, ...params }) => {
+        if (snapshotPng === undefined && slicePngs === undefined) return this.jobs.startChecked('report', params);
+        // Inline figures (web mode) become temporary PNG files that live as long as the job.
+        const files: string[] = [];
         try {
-          const job = await this.jobs.startChecked('report', { ...params, snapshot });
-          // The snapshot file lives as long as the job.
+          const snapshot = snapshotPng === undefined ? undefined : await writeSnapshot(snapshotPng);
+          if (snapshot) files.push(snapshot);
+          const slices: { title: string; file: string }[] = [];
+          for (const [i, figure] of (slicePngs ?? []).entries()) {
+            const file = await writeSnapshot(figure.png, `params.slicePngs.${i}.png`);
+            files.push(file);
+            slices.push({ title: figure.title, file });
+          }
+          const job = await this.jobs.startChecked('report', { ...params, ...(snapshot ? { snapshot } : {}), ...(slicePngs ? { slices } : {}) });
           const off = this.onEvent((e) => {
             if (e.event === 'job.finished' && e.payload.jobId === job.jobId) {
               off();
-              void removeSnapshot(snapshot);
+              for (const file of files) void removeSnapshot(file);
             }
           });
           return job;
         } catch (error) {
-          await removeSnapshot(snapshot);
+          await Promise.all(files.map((file) => removeSnapshot(file)));
           throw error;
         }
       },
+      // Project workspace (issue 7 point 1)
+      'fs.list': ({ dir, hidden }) => listDirectory(dir, hidden !== undefined ? { hidden } : {}),
     };
   }
 

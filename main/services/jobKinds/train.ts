@@ -67,6 +67,8 @@ export function trainingPayload(event: TrainingEvent, totalSteps: number): Train
         best: event.best,
         seconds: Math.max(0, event.seconds),
       };
+    case 'samples':
+      return { type: 'samples', runId: event.runId, epoch: event.epoch, step: event.step, files: event.files, cases: event.cases };
     case 'checkpoint':
       return { type: 'checkpoint', runId: event.runId, kind: event.kind, epoch: event.epoch, step: event.step };
     case 'paused':

@@ -46,6 +46,8 @@ export type TrainingEvent =
       best: boolean;
       seconds: number;
     }
+  /** Sample pictures of the validation just done, written into the run folder's samples/ (see samples.ts). */
+  | { type: 'samples'; runId: string; epoch: number; step: number; files: string[]; cases: string[] }
   | { type: 'checkpoint'; runId: string; kind: 'last' | 'best'; epoch: number; step: number; folder: string }
   | { type: 'paused' | 'resumed'; runId: string; epoch: number; step: number }
   | {

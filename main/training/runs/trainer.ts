@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { Color } from '../../../ipc/contract.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import { assignWeights, loadModel, readWeights, saveModel, type ModelCard } from '../../../models/card.ts';
 import { createWeights, disposeWeights, runNetwork, trainableVariables, type WeightStore } from '../../../models/forward.ts';
@@ -35,6 +36,10 @@ import { createNormalizer } from '../transforms/normalize.ts';
 import type { TrainingEvent } from './events.ts';
 import { insertRun, syncMetrics, updateRun, type MetricRow } from './records.ts';
 import { DiceMetric, meanForegroundDice, predictCase, predictionTile } from './validate.ts';
+import { writeValidationSamples, type SliceSampleInput } from './samples.ts';
+
+/** Validation cases shown as sample pictures after each validation. */
+const SAMPLE_CASES = 2;
 
 export interface RunControl {
   paused: boolean;
@@ -160,6 +165,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const runId = meta.id;
   const classes = set.classes.length;
   const classNames = set.classes.map((c) => c.name);
+  // Label maps in training hold class indices (0..classes-1), so colours go by index.
+  const sampleColors: Color[] = set.classes.map((c) => c.color);
 
   const backend: BackendReport = await selectBackend(options.backend ?? config.backend);
   const hashes = { config: configHash(config), dataset: set.datasetHash };
@@ -441,8 +448,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let valDice: number[] | null = null;
       if (state.epoch % config.validation.every === 0 || state.epoch === config.epochs || timeUp) {
         const metric = new DiceMetric(classes);
-        for (const c of valCases) metric.add(predictCase(spec, store, c, predictionTile(spec, c.shape, size), batchSize), c.label);
+        const shown: (SliceSampleInput & { id: string })[] = [];
+        for (const c of valCases) {
+          const prediction = predictCase(spec, store, c, predictionTile(spec, c.shape, size), batchSize);
+          metric.add(prediction, c.label);
+          if (shown.length < SAMPLE_CASES) shown.push({ ...c, prediction });
+        }
         valDice = metric.result();
+        // Sample pictures for the dashboard; a failure to write them must not stop the run.
+        const files = await writeValidationSamples(folder, shown, sampleColors).catch(() => null);
+        if (files && files.length > 0) record({ type: 'samples', runId, epoch, step: state.step, files, cases: shown.map((c) => c.id) });
         valDice.forEach((d, k) => (metrics[`val_dice_${classNames[k]}`] = d));
         metrics.val_dice_mean = meanForegroundDice(valDice);
       }

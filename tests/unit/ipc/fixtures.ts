@@ -113,8 +113,8 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
   },
   'volume.open': {
     params: {
-      valid: [{ path: '/a.nii', role: 'image' }, { path: '/l.nii', role: 'label', imageId: 'v1-a' }],
-      invalid: [{ path: '/a.nii' }, { path: '/a.nii', role: 'mask' }, { path: 7, role: 'image' }, { path: '/a', role: 'label', imageId: '../x' }],
+      valid: [{ path: '/a.nii', role: 'image' }, { path: '/l.nii', role: 'label', imageId: 'v1-a' }, { path: '/a.nii', role: 'image', announce: false }],
+      invalid: [{ path: '/a.nii' }, { path: '/a.nii', role: 'mask' }, { path: 7, role: 'image' }, { path: '/a', role: 'label', imageId: '../x' }, { path: '/a.nii', role: 'image', announce: 'no' }],
     },
     result: { valid: [volumeMeta, labelMeta], invalid: [{ ...volumeMeta, dtype: 'complex64' }, { ...volumeMeta, shape: [4, 3] }, { ...volumeMeta, levels: [] }, { ...volumeMeta, direction: [1, 0, 0] }] },
   },
@@ -210,6 +210,13 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
     },
     result: { valid: [{ split }], invalid: [{ split: null }, { split: { ...split, cases: [{ caseId: 'c', domain: 'd', pool: 'val', fold: 0 }] } }] },
   },
+  'split.move': {
+    params: {
+      valid: [{ projectDir: '/p', caseId: 'c', fold: 0 }, { projectDir: '/p', caseId: 'c', fold: 'test' }],
+      invalid: [{ projectDir: '/p', caseId: 'c', fold: -1 }, { projectDir: '/p', caseId: 'c', fold: 1.5 }, { projectDir: '/p', caseId: '', fold: 0 }, { projectDir: '/p', caseId: 'c', fold: 'val' }],
+    },
+    result: { valid: [{ split }], invalid: [{ split: null }] },
+  },
   'stats.get': {
     params: { valid: [{ projectDir: '/p' }], invalid: [{ projectDir: 3 }] },
     result: { valid: [{ statistics: [] }, { statistics: [statistics] }], invalid: [{ statistics: [{ ...statistics, mask: 'some' }] }, { statistics: [{ ...statistics, histogram: { bins: [0, 1], counts: [-1] } }] }] },
@@ -234,6 +241,14 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
     result: {
       valid: [{ ok: true, config: { epochs: 2 }, issues: [] }, { ok: false, config: null, issues: [{ field: 'epochs', problem: 'must be >= 1' }] }],
       invalid: [{ ok: false, config: null, issues: [{ field: 'epochs' }] }, { ok: true, issues: [] }],
+    },
+  },
+  // Training workspace (issue 7 point 2)
+  'training.presets': {
+    params: { valid: [{}, { name: 'tiny-2.5d' }], invalid: [{ name: '../x' }, { name: '' }, { other: 1 }] },
+    result: {
+      valid: [{ presets: [] }, { presets: [{ name: 'tiny-2.5d', file: '/r/tiny-2.5d.yaml', description: 'tiny', config: { seed: 1 } }] }],
+      invalid: [{ presets: [{ name: 'x', file: '/x.yaml', description: '', config: [] }] }, {}],
     },
   },
   'prediction.list': {
@@ -266,6 +281,14 @@ export const METHOD_FIXTURES: Record<MethodName, { params: SchemaFixtures; resul
     },
     result: { valid: [{ ...job, kind: 'report' }], invalid: [{ ...job, status: 'done' }] },
   },
+  // Project workspace (issue 7 point 1)
+  'fs.list': {
+    params: { valid: [{ dir: '/data' }, { dir: '/data', hidden: true }], invalid: [{ dir: '' }, {}, { dir: '/data', recursive: true }] },
+    result: {
+      valid: [{ dir: '/data', parent: '/', entries: [{ name: 'a.nii.gz', isDir: false, size: 12 }, { name: 'sub', isDir: true, size: 0 }], truncated: false }, { dir: '/', parent: null, entries: [], truncated: false }],
+      invalid: [{ dir: '/data', parent: '/', entries: [{ name: 'a', isDir: 'no', size: 1 }], truncated: false }, { dir: '/data', parent: '/', entries: [{ name: 'a', isDir: false, size: -1 }], truncated: false }],
+    },
+  },
 };
 
 export const EVENT_FIXTURES: Record<EventName, SchemaFixtures> = {
@@ -287,6 +310,7 @@ export const EVENT_FIXTURES: Record<EventName, SchemaFixtures> = {
       },
       { type: 'epoch', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, metrics: { loss: 1, val_dice_mean: 0.4 }, valDice: { background: 0.9, ball: null }, valDiceMean: 0.4, best: true, seconds: 2 },
       { type: 'checkpoint', jobId: 'j1-abc', runId: 'r1', kind: 'last', epoch: 1, step: 3 },
+      { type: 'samples', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, files: ['val-c2.png'], cases: ['c2'] },
       { type: 'paused', jobId: 'j1-abc', runId: 'r1', epoch: 1, step: 4 },
       { type: 'end', jobId: 'j1-abc', runId: 'r1', status: 'cancelled', epoch: 1, step: 4, bestDice: 0.4, bestEpoch: 0, seconds: 5 },
     ],
@@ -294,6 +318,7 @@ export const EVENT_FIXTURES: Record<EventName, SchemaFixtures> = {
       { type: 'step', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 1 },
       { type: 'epoch', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, metrics: { loss: 'high' }, valDice: null, valDiceMean: null, best: false, seconds: 1 },
       { type: 'explode', jobId: 'j1-abc', runId: 'r1' },
+      { type: 'samples', jobId: 'j1-abc', runId: 'r1', epoch: 0, step: 3, files: 'val-c2.png', cases: [] },
       { type: 'end', jobId: 'j1-abc', runId: 'r1', status: 'done', epoch: 1, step: 4, bestDice: null, bestEpoch: null, seconds: 5 },
     ],
   },
