@@ -4,29 +4,11 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineApi } from '../../../../ipc/api.ts';
-import type { ConfigIssue, EngineEvent, MethodName, ProjectSummary } from '../../../../ipc/contract.ts';
-import type { RunCurves } from '../../../../renderer/src/core/training/series.ts';
+import type { EngineEvent, MethodName, ProjectSummary } from '../../../../ipc/contract.ts';
 
-// The stores reach the engine through renderer/src/data/engine.ts, which uses the browser's `window`: the root
-// (Node) type-check must not load it, so the modules are imported by a computed path and typed by what is used here.
-// vue-tsc checks the modules themselves.
-interface TrainingStore {
-  listen(): () => void;
-  curves: Record<string, RunCurves>;
-  live: Record<string, { samples: unknown }>;
-  configs: Record<string, unknown>;
-  form: unknown;
-  issues: ConfigIssue[];
-  validating: boolean;
-  canStart: boolean;
-  error: string | null;
-  setConfig(config: Record<string, unknown>): void;
-  start(): Promise<void>;
-}
-const src = '../../../../renderer/src/';
-const { setEngine } = (await import(`${src}data/engine.ts`)) as { setEngine(api: EngineApi): void };
-const { useProjectStore } = (await import(`${src}stores/project.ts`)) as { useProjectStore(): { project: ProjectSummary | null } };
-const { useTrainingStore, VALIDATE_DEBOUNCE_MS } = (await import(`${src}stores/training.ts`)) as { useTrainingStore(): TrainingStore; VALIDATE_DEBOUNCE_MS: number };
+import { setEngine } from '../../../../renderer/src/data/engine.ts';
+import { useProjectStore } from '../../../../renderer/src/stores/project.ts';
+import { useTrainingStore, VALIDATE_DEBOUNCE_MS } from '../../../../renderer/src/stores/training.ts';
 
 let listeners: ((e: EngineEvent) => void)[];
 let calls: { method: MethodName; params: unknown }[];
