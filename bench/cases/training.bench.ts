@@ -5,6 +5,10 @@
  * Each (backend, network) pair runs in its own process (peak RSS is per process): one warm-up step, then the median
  * of 2 timed steps of forward + backward + Adam. The reference is the same architecture and batch in PyTorch on CPU
  * (threads = this machine's cores), measured in the same run when `python3 -c 'import torch'` works.
+ * cpu runs tfjs-backend-cpu with the kernels of main/training/backend (WebAssembly SIMD convolutions, strided
+ * elementwise kernels); TRAINING_BENCH_BASELINE=1 adds a row for tfjs' own cpu kernels (slow: minutes per 3D step).
+ * On a shared machine wall time depends on the load: each row's note also gives CPU seconds per step (all threads)
+ * and the ratio of those, which the load hardly changes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -34,6 +38,8 @@ interface Measurement {
   ok: boolean;
   why?: string;
   stepMs?: number;
+  /** CPU time (user + system, all threads) per step. */
+  cpuMs?: number;
   voxelsPerSecond?: number;
   peakMb?: number;
 }
@@ -68,9 +74,11 @@ async function measure(backend: BackendName, c: Case): Promise<Measurement> {
     return performance.now() - t0;
   };
   await step();
+  const cpu0 = process.cpuUsage();
   const stepMs = median([await step(), await step()]);
+  const cpu = process.cpuUsage(cpu0);
   const voxels = c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  return { ok: true, stepMs, voxelsPerSecond: voxels / (stepMs / 1000), peakMb: process.resourceUsage().maxRSS / 1024 };
+  return { ok: true, stepMs, cpuMs: (cpu.user + cpu.system) / 2000, voxelsPerSecond: voxels / (stepMs / 1000), peakMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 const TORCH = String.raw`
@@ -113,8 +121,10 @@ def step():
     opt.zero_grad(); loss = nn.functional.cross_entropy(net(x), y); loss.backward(); opt.step()
     return (time.perf_counter() - t) * 1000
 step()
+c = time.process_time()
 times = sorted([step(), step()])
-print(json.dumps({"stepMs": sum(times) / 2, "peakMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+cpu = (time.process_time() - c) * 1000 / 2
+print(json.dumps({"stepMs": sum(times) / 2, "cpuMs": cpu, "peakMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
 // Debian's python3-torch lives with /usr/bin/python3; a python3 earlier on PATH (pyenv, venv) may lack it.
@@ -124,10 +134,10 @@ function torchAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 }
 
-function torchMeasure(c: Case): { stepMs: number; peakMb: number } {
+function torchMeasure(c: Case): { stepMs: number; cpuMs: number; peakMb: number } {
   const dims = c.network.kind === '3d' ? 3 : 2;
   const out = execFileSync(PYTHON, ['-c', TORCH, String(dims), String(c.network.levels), String(c.network.filters), String(os.availableParallelism()), JSON.stringify(c.shape)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() as string) as { stepMs: number; peakMb: number };
+  return JSON.parse(out.trim().split('\n').pop() as string) as { stepMs: number; cpuMs: number; peakMb: number };
 }
 
 const [mode, backendArg, caseArg] = process.argv.slice(2);
@@ -138,10 +148,17 @@ if (mode === '--measure') {
   const torch = torchAvailable();
   for (const [i, c] of CASES.entries()) {
     const reference = torch ? torchMeasure(c) : null;
-    for (const backend of ['cpu', 'webgpu', 'tensorflow'] as BackendName[]) {
+    const runs: { backend: BackendName; label: string; env?: NodeJS.ProcessEnv }[] = [
+      { backend: 'cpu', label: 'cpu' },
+      ...(process.env.TRAINING_BENCH_BASELINE === '1' ? [{ backend: 'cpu' as const, label: "cpu, tfjs' own kernels", env: { SEGSTATION_CPU_KERNELS: 'tfjs' } }] : []),
+      { backend: 'webgpu', label: 'webgpu' },
+      { backend: 'tensorflow', label: 'tensorflow' },
+    ];
+    for (const { backend, label, env } of runs) {
       const child = spawnSync(process.execPath, [...tsxExecArgv(), fileURLToPath(import.meta.url), '--measure', backend, String(i)], {
         encoding: 'utf8',
         timeout: 30 * 60_000,
+        env: { ...process.env, ...env },
       });
       const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('@@measure '));
       const m: Measurement = line ? (JSON.parse(line.slice('@@measure '.length)) as Measurement) : { ok: false, why: `measurement failed: ${(child.stderr ?? '').trim().split('\n').pop()}` };
@@ -152,7 +169,7 @@ if (mode === '--measure') {
       const voxels = c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
       const torchVps = reference ? voxels / (reference.stepMs / 1000) : null;
       emit({
-        name: `train ${c.name} (${backend})`,
+        name: `train ${c.name} (${label})`,
         value: m.voxelsPerSecond as number,
         unit: 'voxels/s',
         ...(torchVps ? { reference: { name: 'PyTorch CPU, same architecture and batch', value: torchVps }, ratio: (m.voxelsPerSecond as number) / torchVps } : {}),
@@ -160,8 +177,10 @@ if (mode === '--measure') {
         target: 'within 3x of PyTorch on CPU',
         ...(torchVps ? { pass: (m.voxelsPerSecond as number) / torchVps >= 1 / 3 } : {}),
         note:
-          `step ${(m.stepMs as number).toFixed(0)} ms, peak RSS ${(m.peakMb as number).toFixed(0)} MB` +
-          (reference ? `; PyTorch step ${reference.stepMs.toFixed(0)} ms, peak ${reference.peakMb.toFixed(0)} MB` : '; python3-torch is not installed, so no PyTorch reference this run') +
+          `step ${(m.stepMs as number).toFixed(0)} ms (${((m.cpuMs as number) / 1000).toFixed(2)} CPU s), peak RSS ${(m.peakMb as number).toFixed(0)} MB` +
+          (reference
+            ? `; PyTorch step ${reference.stepMs.toFixed(0)} ms (${(reference.cpuMs / 1000).toFixed(2)} CPU s), peak ${reference.peakMb.toFixed(0)} MB; CPU-time ratio ${(reference.cpuMs / (m.cpuMs as number)).toPrecision(2)}x`
+            : '; python3-torch is not installed, so no PyTorch reference this run') +
           '; median of 2 steps after 1 warm-up',
       });
     }

@@ -5,6 +5,10 @@
 //    convolution is a 3D one with depth 1, so the 2D kernel is re-registered to run the 3D kernel on [b,1,h,w,c] views.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { FAST_CONV_KERNELS, fastConvKernelsActive, registerFastConvKernels } from './fast-conv-kernels.ts';
+import { FAST_LEAKY_RELU_GRADIENT, fastLeakyReluGradientActive, registerFastLeakyReluGradient } from './leaky-relu-gradient.ts';
+import { FAST_POOL_KERNELS, fastPoolKernelsActive, registerFastPoolKernels } from './fast-pool-kernels.ts';
+import { FAST_ELEMENTWISE_KERNELS, fastElementwiseKernelsActive, registerFastElementwiseKernels } from './fast-elementwise-kernels.ts';
 
 type Pad = 'valid' | 'same';
 type Strides2 = [number, number];
@@ -75,7 +79,12 @@ export function registerConv3dTransposeGradient(): string {
   return CONV3D_TRANSPOSE_GRADIENT;
 }
 
-/** Registers the cpu kernel fixes (idempotent). Returns the names of the fixes in place. */
+/**
+ * Registers the cpu kernel fixes (idempotent) and, on top of them, the fast cpu kernels: WebAssembly SIMD
+ * convolutions (fast-conv-kernels.ts; they fall back to the kernels below them), strided elementwise kernels,
+ * max-pooling gradients and a one-pass leaky ReLU gradient. SEGSTATION_CPU_KERNELS=tfjs keeps tfjs' own kernels
+ * (for comparisons). Returns the names of the fixes in place.
+ */
 export function registerCpuKernelFixes(): string[] {
   registerConv3dTransposeGradient();
   if (!registered) {
@@ -85,9 +94,22 @@ export function registerCpuKernelFixes(): string[] {
       tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
       tf.registerKernel({ ...current, kernelFunc: routedConv2DFilter });
     }
+    if (process.env.SEGSTATION_CPU_KERNELS !== 'tfjs') {
+      registerFastConvKernels();
+      registerFastElementwiseKernels();
+      registerFastPoolKernels();
+      registerFastLeakyReluGradient();
+    }
     registered = true;
   }
-  return [CONV3D_TRANSPOSE_GRADIENT, CONV2D_FILTER_VIA_3D];
+  return [
+    CONV3D_TRANSPOSE_GRADIENT,
+    CONV2D_FILTER_VIA_3D,
+    ...(fastConvKernelsActive() ? [FAST_CONV_KERNELS] : []),
+    ...(fastElementwiseKernelsActive() ? [FAST_ELEMENTWISE_KERNELS] : []),
+    ...(fastPoolKernelsActive() ? [FAST_POOL_KERNELS] : []),
+    ...(fastLeakyReluGradientActive() ? [FAST_LEAKY_RELU_GRADIENT] : []),
+  ];
 }
 
 /** Runs tfjs' own cpu Conv2DBackpropFilter kernel (for the tests and the benchmark that compare it with the route). */

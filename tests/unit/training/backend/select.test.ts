@@ -2,6 +2,10 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  FAST_CONV_KERNELS,
+  FAST_ELEMENTWISE_KERNELS,
+  FAST_POOL_KERNELS,
+  FAST_LEAKY_RELU_GRADIENT,
   CONV2D_FILTER_VIA_3D,
   CONV3D_TRANSPOSE_GRADIENT,
   gradientsRegistered,
@@ -53,7 +57,7 @@ describe('selectBackend', () => {
     expect(report.tried[1].why).toMatch(/no GPU adapter/);
     expect(report.reason).toMatch(/no accelerated backend/);
     expect(report.reason).toContain(report.tried[1].why);
-    expect(report.kernelFixes).toEqual([CONV3D_TRANSPOSE_GRADIENT, CONV2D_FILTER_VIA_3D]);
+    expect(report.kernelFixes).toEqual([CONV3D_TRANSPOSE_GRADIENT, CONV2D_FILTER_VIA_3D, FAST_CONV_KERNELS, FAST_ELEMENTWISE_KERNELS, FAST_POOL_KERNELS, FAST_LEAKY_RELU_GRADIENT]);
     expect(gradientsRegistered()).toBe(true);
   });
 

@@ -1,0 +1,163 @@
+// Max-pooling gradients for tfjs cpu: tfjs first builds a tensor of argmax positions through TensorBuffer.get/set
+// and then, for every input voxel, searches the output windows that may cover it. Here one pass over the output
+// windows finds each channel's argmax (channels innermost, so the scan is contiguous) and adds dy there. Ties pick
+// the voxel tfjs picks: the first maximum in 2D (MaxPoolGrad), the last in 3D (MaxPool3DGrad).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+export const FAST_POOL_KERNELS = 'max-pooling gradients in one pass over the windows';
+export const FAST_POOL_KERNEL_NAMES = ['MaxPoolGrad', 'MaxPool3DGrad'] as const;
+export type FastPoolKernelName = (typeof FAST_POOL_KERNEL_NAMES)[number];
+
+const originals = new Map<FastPoolKernelName, tf.KernelConfig>();
+
+/** Pooling window geometry, 2D as depth 1. */
+export interface PoolGeometry {
+  batch: number;
+  channels: number;
+  inD: number;
+  inH: number;
+  inW: number;
+  outD: number;
+  outH: number;
+  outW: number;
+  kD: number;
+  kH: number;
+  kW: number;
+  strideD: number;
+  strideH: number;
+  strideW: number;
+  padFront: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** dx of max pooling: dy routed to each window's maximum of x (first maximum, or last with lastOnTies). */
+export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32Array, lastOnTies: boolean): Float32Array {
+  const c = g.channels;
+  const dx = new Float32Array(x.length);
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  const inVol = g.inD * g.inH * g.inW;
+  let o = 0; // dy offset of the current output voxel
+  for (let b = 0; b < g.batch; b++) {
+    const xb = b * inVol;
+    for (let od = 0; od < g.outD; od++) {
+      const d0 = od * g.strideD - g.padFront;
+      for (let oh = 0; oh < g.outH; oh++) {
+        const h0 = oh * g.strideH - g.padTop;
+        for (let ow = 0; ow < g.outW; ow++, o += c) {
+          const w0 = ow * g.strideW - g.padLeft;
+          best.fill(-Infinity);
+          at.fill(-1);
+          for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++) {
+            for (let h = Math.max(0, h0); h < Math.min(g.inH, h0 + g.kH); h++) {
+              for (let w = Math.max(0, w0); w < Math.min(g.inW, w0 + g.kW); w++) {
+                const base = (xb + (d * g.inH + h) * g.inW + w) * c;
+                if (lastOnTies) {
+                  for (let k = 0; k < c; k++) {
+                    const v = x[base + k];
+                    if (v >= best[k]) {
+                      best[k] = v;
+                      at[k] = base + k;
+                    }
+                  }
+                } else {
+                  for (let k = 0; k < c; k++) {
+                    const v = x[base + k];
+                    if (v > best[k]) {
+                      best[k] = v;
+                      at[k] = base + k;
+                    }
+                  }
+                }
+              }
+            }
+          }
+          for (let k = 0; k < c; k++) if (at[k] >= 0) dx[at[k]] += dy[o + k];
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo>;
+  attrs: Record<string, unknown>;
+  backend: MathBackendCPU;
+}
+
+function geometry(info: tf.backend_util.Conv2DInfo | tf.backend_util.Conv3DInfo): PoolGeometry {
+  const three = 'inDepth' in info;
+  return {
+    batch: info.batchSize,
+    channels: info.inChannels,
+    inD: three ? info.inDepth : 1,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    outD: three ? info.outDepth : 1,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kD: three ? info.effectiveFilterDepth : 1,
+    kH: info.effectiveFilterHeight,
+    kW: info.effectiveFilterWidth,
+    strideD: three ? info.strideDepth : 1,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padFront: three ? info.padInfo.front : 0,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function poolGrad(name: FastPoolKernelName): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { dy, input } = inputs;
+    const original = originals.get(name);
+    if (original === undefined) throw new Error(`${name}: fast kernel used before registration`);
+    if (dy.dtype !== 'float32' || input.dtype !== 'float32') return original.kernelFunc(args);
+    const { filterSize, strides, pad, dimRoundingMode } = attrs as {
+      filterSize: number | number[];
+      strides: number | number[];
+      pad: 'valid' | 'same' | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
+    const info =
+      name === 'MaxPoolGrad'
+        ? tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize as number, strides as number, 1, pad, dimRoundingMode)
+        : tf.backend_util.computePool3DInfo(input.shape as [number, number, number, number, number], filterSize as number, strides as number, 1, pad, dimRoundingMode);
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return original.kernelFunc(args);
+    const x = backend.data.get(input.dataId).values as Float32Array;
+    const g = backend.data.get(dy.dataId).values as Float32Array;
+    return backend.makeTensorInfo(input.shape, 'float32', maxPoolGradValues(geometry(info), x, g, name === 'MaxPool3DGrad'));
+  };
+}
+
+const FAST: Record<FastPoolKernelName, tf.KernelFunc> = { MaxPoolGrad: poolGrad('MaxPoolGrad'), MaxPool3DGrad: poolGrad('MaxPool3DGrad') };
+
+/** Registers the pooling gradients on the cpu backend (idempotent). */
+export function registerFastPoolKernels(): string {
+  for (const name of FAST_POOL_KERNEL_NAMES) {
+    const current = tf.getKernel(name, 'cpu');
+    if (current === undefined || current.kernelFunc === FAST[name]) continue;
+    originals.set(name, current);
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ ...current, kernelFunc: FAST[name] });
+  }
+  return FAST_POOL_KERNELS;
+}
+
+export function fastPoolKernelsActive(): boolean {
+  return FAST_POOL_KERNEL_NAMES.every((n) => tf.getKernel(n, 'cpu')?.kernelFunc === FAST[n]);
+}
+
+/** Runs the kernel a replacement replaced, with the cpu backend active (the reference for tests). */
+export function runReplacedPoolKernel(name: FastPoolKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor {
+  const config = originals.get(name) ?? tf.getKernel(name, 'cpu');
+  if (config === undefined) throw new Error('tfjs cpu backend is not registered');
+  const info = config.kernelFunc({ inputs, backend: tf.backend(), attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info);
+}

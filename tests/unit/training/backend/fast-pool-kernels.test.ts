@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureGradients, fastPoolKernelsActive, registerCpuKernelFixes, runReplacedPoolKernel } from '../../../../main/training/backend/index.ts';
+import { mulberry32 } from '../../../../main/util/random.ts';
+
+beforeAll(async () => {
+  await ensureGradients();
+  await tf.setBackend('cpu');
+  registerCpuKernelFixes();
+});
+
+/** Values on a coarse grid (many ties inside windows) or continuous. */
+function random(shape: number[], seed: number, ties: boolean): tf.Tensor {
+  const rand = mulberry32(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => (ties ? Math.floor(rand() * 3) : rand() * 2 - 1)), shape);
+}
+
+/** Equal up to the order of adding gradients of overlapping windows. */
+function expectSame(actual: tf.Tensor, expected: tf.Tensor): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  let diff = 0;
+  for (let i = 0; i < e.length; i++) diff = Math.max(diff, Math.abs(a[i] - e[i]));
+  expect(diff).toBeLessThan(1e-6);
+}
+
+describe('fast max-pooling gradients match tfjs', () => {
+  it('are registered', () => {
+    expect(fastPoolKernelsActive()).toBe(true);
+  });
+
+  const cases2d = [
+    { name: '2x2 s2 valid (U-Net)', x: [2, 6, 8, 5], k: 2, s: 2, pad: 'valid' as const },
+    { name: '3x3 s2 same, odd size', x: [1, 7, 5, 3], k: 3, s: 2, pad: 'same' as const },
+    { name: '3x3 s1 same, overlapping', x: [2, 5, 6, 2], k: 3, s: 1, pad: 'same' as const },
+  ];
+  for (const ties of [false, true]) {
+    it.each(cases2d)(`MaxPoolGrad $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
+      tf.tidy(() => {
+        const input = random(x, 1, ties) as tf.Tensor4D;
+        const output = tf.maxPool(input, k, s, pad);
+        const dy = random(output.shape, 2, false);
+        const attrs = { filterSize: k, strides: s, pad };
+        const fast = tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, attrs) as tf.Tensor;
+        const ref = runReplacedPoolKernel('MaxPoolGrad', { dy, input, output }, attrs);
+        expectSame(fast, ref);
+      });
+    });
+  }
+
+  const cases3d = [
+    { name: '2x2x2 s2 valid (U-Net)', x: [2, 4, 6, 4, 3], k: 2, s: 2, pad: 'valid' as const },
+    { name: '3x3x3 s2 same, odd size', x: [1, 5, 3, 7, 2], k: 3, s: 2, pad: 'same' as const },
+  ];
+  for (const ties of [false, true]) {
+    it.each(cases3d)(`MaxPool3DGrad $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
+      tf.tidy(() => {
+        const input = random(x, 3, ties) as tf.Tensor5D;
+        const output = tf.maxPool3d(input, k, s, pad);
+        const dy = random(output.shape, 4, false);
+        const attrs = { filterSize: k, strides: s, pad };
+        const fast = tf.engine().runKernel('MaxPool3DGrad', { dy, input, output }, attrs) as tf.Tensor;
+        const ref = runReplacedPoolKernel('MaxPool3DGrad', { dy, input, output }, attrs);
+        expectSame(fast, ref);
+      });
+    });
+  }
+
+  it('tf.grad of a pooled sum puts each window gradient on its maximum', () => {
+    const x = tf.tensor4d([1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1], [1, 4, 4, 1]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(x);
+    expect(Array.from(g.dataSync())).toEqual([0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0]);
+  });
+});

@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureGradients, registerCpuKernelFixes } from '../../../../main/training/backend/index.ts';
+import { groupNorm, groupNormReference } from '../../../../main/training/backend/fused-group-norm.ts';
+import { mulberry32 } from '../../../../main/util/random.ts';
+
+beforeAll(async () => {
+  await ensureGradients();
+  await tf.setBackend('cpu');
+  registerCpuKernelFixes();
+});
+
+function random(shape: number[], seed: number, offset = 0): tf.Tensor {
+  const rand = mulberry32(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 1 + offset), shape);
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  const av = a.dataSync();
+  const bv = b.dataSync();
+  let d = 0;
+  for (let i = 0; i < av.length; i++) d = Math.max(d, Math.abs(av[i] - bv[i]));
+  return d;
+}
+
+describe('fused group normalisation', () => {
+  it('hand-checked: instance norm of [1, 3, 5] per channel is [-1.2247, 0, 1.2247] times gamma plus beta', () => {
+    const x = tf.tensor([1, 3, 5], [1, 3, 1]);
+    const y = groupNorm(x, tf.tensor([2]), tf.tensor([0.5]), 1, 0);
+    const s = Math.sqrt(1.5);
+    expect(Array.from(y.dataSync()).map((v) => Number(v.toFixed(4)))).toEqual([0.5 - 2 * s, 0.5, 0.5 + 2 * s].map((v) => Number(v.toFixed(4))));
+  });
+
+  const cases = [
+    { name: 'instance norm 3D, batch 2, 5 channels', shape: [2, 3, 4, 5, 5], groups: 5 },
+    { name: 'group norm 2D, 6 channels in 2 groups', shape: [2, 5, 7, 6], groups: 2 },
+    { name: 'layer norm 2D (1 group), offset input', shape: [1, 4, 3, 3], groups: 1 },
+  ];
+
+  it.each(cases)('$name: value and gradients equal the composite formula', ({ shape, groups }) => {
+    const c = shape[shape.length - 1];
+    const x = random(shape, 1, 3);
+    const gamma = random([c], 2, 1);
+    const beta = random([c], 3);
+    const probe = random(shape, 4);
+    expect(maxDiff(groupNorm(x, gamma, beta, groups, 1e-5), groupNormReference(x, gamma, beta, groups, 1e-5))).toBeLessThan(1e-5);
+    const loss = (f: typeof groupNorm) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(a, g, b, groups, 1e-5)), probe));
+    const fast = tf.grads(loss(groupNorm))([x, gamma, beta]);
+    const ref = tf.grads(loss(groupNormReference))([x, gamma, beta]);
+    fast.forEach((g, i) => {
+      const scale = tf.max(tf.abs(ref[i])).dataSync()[0];
+      expect(maxDiff(g, ref[i]) / scale).toBeLessThan(1e-4);
+    });
+  });
+
+  it('input gradient matches central differences', () => {
+    const x = random([1, 3, 2, 4], 5);
+    const gamma = random([4], 6, 1);
+    const beta = random([4], 7);
+    const probe = random([1, 3, 2, 4], 8);
+    const loss = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(groupNorm(a, gamma, beta, 2, 1e-3), probe));
+    const analytic = tf.grad(loss)(x).dataSync();
+    const base = x.dataSync();
+    const h = 1e-2;
+    for (let i = 0; i < base.length; i++) {
+      const at = (d: number): number => {
+        const v = Float32Array.from(base);
+        v[i] += d;
+        return loss(tf.tensor(v, x.shape)).dataSync()[0];
+      };
+      const numeric = (at(h) - at(-h)) / (2 * h);
+      expect(Math.abs(analytic[i] - numeric)).toBeLessThan(1e-2 + 1e-2 * Math.abs(numeric));
+    }
+  });
+
+  it('refuses groups that do not divide the channels', () => {
+    expect(() => groupNorm(tf.zeros([1, 2, 2, 6]), tf.ones([6]), tf.zeros([6]), 4, 1e-5)).toThrow(/4 groups do not divide 6 channels/);
+  });
+});
