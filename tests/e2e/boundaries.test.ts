@@ -220,4 +220,13 @@ describe.skipIf(!hasSharedData())('phase boundaries workspace (Chromium, SwiftSh
     for (const r of rows) expect(kept[r.key], `pair ${r.key} after cancel`).toBeGreaterThan(200);
     expect(session.errors).toEqual([]);
   }, 150_000);
+
+  it('leaves the workspace cleanly: its surfaces are disposed and the viewer shows', async () => {
+    const { page } = session;
+    await page.getByTestId('tab-viewer').click();
+    await page.getByTestId('view-axial').waitFor({ timeout: 20_000 });
+    await page.getByTestId('tab-boundaries').click();
+    await page.getByTestId('workspace-boundaries').waitFor({ timeout: 20_000 });
+    expect(session.errors).toEqual([]);
+  }, 60_000);
 });

@@ -201,14 +201,14 @@ describe.skipIf(!hasSharedData())('results explorer in web mode (Chromium, Swift
 
   it('shows why a job failed, naming the file', async () => {
     const { page } = session;
-    // The run's model has no active dropout, so MC-dropout uncertainty is refused by the engine.
+    // The run's network has no dropout, so its MC-dropout export (model.mc.onnx) has none to keep active: refused.
     await page.getByTestId('results-scope').selectOption('case');
     await page.getByTestId('results-case').selectOption('case1');
     await page.getByTestId('results-uncertainty').selectOption('mc');
     await page.getByTestId('results-start').click();
     await expect.poll(async () => (await progress())[2], { timeout: 30_000 }).toBe('failed');
     const message = await page.getByTestId('results-job-error').textContent();
-    expect(message).toContain('model.card.json');
+    expect(message).toContain('runs/tiny-run/model.mc.card.json');
     expect(message).toMatch(/MC-dropout needs a model exported with active dropout/);
   }, 60_000);
 

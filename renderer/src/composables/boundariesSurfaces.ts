@@ -77,9 +77,10 @@ export function useBoundarySurfaces(view: VtkView): BoundarySurfaces {
 
   const planes = [vtkPlane.newInstance(), vtkPlane.newInstance()];
   let actors: PairActor[] = [];
-  const clear = () => {
+  /** `detach` false on dispose: the view's renderer is deleted by then (useVtkView's dispose runs first). */
+  const clear = (detach = true) => {
     for (const a of actors) {
-      renderer.removeActor(a.actor);
+      if (detach) renderer.removeActor(a.actor);
       a.actor.delete();
       a.mapper.delete();
       a.poly.delete();
@@ -275,7 +276,7 @@ export function useBoundarySurfaces(view: VtkView): BoundarySurfaces {
     running?.reject(new Error('view closed'));
     running = null;
     worker?.terminate();
-    clear();
+    clear(false);
     for (const p of planes) p.delete();
   });
 
