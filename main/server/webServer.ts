@@ -44,6 +44,11 @@ export interface WebServer {
   pageUrl: string;
   token: string;
   port: number;
+  /**
+   * Cuts every open connection the way a network drop would (WebSocket clients terminated without a close frame, HTTP
+   * connections destroyed) and keeps listening, so pages reconnect on their own. Returns the WebSockets cut.
+   */
+  dropConnections(): number;
   close(): Promise<void>;
 }
 
@@ -162,6 +167,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     pageUrl: `${url}/?token=${encodeURIComponent(token)}`,
     token,
     port,
+    dropConnections: () => {
+      const sockets = [...wss.clients];
+      for (const client of sockets) client.terminate();
+      server.closeAllConnections();
+      return sockets.length;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();

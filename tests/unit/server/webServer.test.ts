@@ -191,6 +191,18 @@ describe('WebSocket messages are validated', () => {
     ws.close();
   });
 
+  it('dropConnections cuts open sockets without a close frame and keeps serving new ones', async () => {
+    const { ws } = await rawSocket();
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    expect(server.dropConnections()).toBeGreaterThanOrEqual(1);
+    // 1006: the connection ended abnormally, as on a network drop.
+    expect(await closed).toBe(1006);
+    const { ws: again, next } = await rawSocket();
+    again.send(JSON.stringify({ id: 7, method: 'engine.info', params: {} }));
+    expect(await next()).toMatchObject({ id: 7, result: { name: 'segstation' } });
+    again.close();
+  });
+
   it('a typed client gets the error as EngineRequestError and the engine keeps serving', async () => {
     // Bypass the TypeScript types to send a wrong field type through the real client.
     const wrong = client.request('volume.meta', { volumeId: 42 } as unknown as { volumeId: string });
