@@ -1,5 +1,5 @@
-// Convolution backward passes on tfjs cpu: (1) Conv2DBackpropFilter, tfjs' own kernel against our route through
-// Conv3DBackpropFilterV2 (registerCpuKernelFixes), on a 2D U-Net level; (2) conv3d forward + backward time per
+// Convolution backward passes on tfjs cpu: (1) Conv2DBackpropFilter, tfjs' own kernel against the kernel
+// registerCpuKernelFixes puts in its place (the WebAssembly SIMD convolution, see conv-kernels.bench.ts), on a 2D U-Net level; (2) conv3d forward + backward time per
 // voxel on a 3D U-Net level, on cpu and on any accelerated backend selectBackend finds in this run.
 import * as tf from '@tensorflow/tfjs-core';
 import { originalConv2DBackpropFilter, registerCpuKernelFixes, selectBackend } from '../../main/training/backend/index.ts';
@@ -26,7 +26,7 @@ for (const layer of layers) {
   const original = await timeMs(() => tf.tidy(() => originalConv2DBackpropFilter(x, dy, filterShape, s, 'same').dataSync()), 1, 0);
   const gflop = (2 * dy.size * filterShape[0] * filterShape[1] * filterShape[2]) / 1e9;
   emit({
-    name: `Conv2DBackpropFilter ${layer.name} (cpu, via 3D kernel)`,
+    name: `Conv2DBackpropFilter ${layer.name} (cpu, Segstation kernel)`,
     value: routed,
     unit: 'ms',
     reference: { name: "tfjs' own cpu Conv2DBackpropFilter", value: original },

@@ -3,7 +3,7 @@
  *   3D U-Net, batch 2 x 64^3 x 1 channel (4 levels, 8 filters, instance norm);
  *   2.5D U-Net, batch 4 x 128^2 x 3 slices (4 levels, 16 filters, instance norm).
  * Each (backend, network) pair runs in its own process (peak RSS is per process): one warm-up step, then the median
- * of 2 timed steps of forward + backward + Adam. The reference is the same architecture and batch in PyTorch on CPU
+ * of 5 timed steps of forward + backward + Adam. The reference is the same architecture and batch in PyTorch on CPU
  * (threads = this machine's cores), measured in the same run when `python3 -c 'import torch'` works.
  * cpu runs tfjs-backend-cpu with the kernels of main/training/backend (WebAssembly SIMD convolutions, strided
  * elementwise kernels); TRAINING_BENCH_BASELINE=1 adds a row for tfjs' own cpu kernels (slow: minutes per 3D step).
@@ -33,6 +33,8 @@ const CASES: Case[] = [
   { name: '2.5D U-Net 4x128^2x3', network: { kind: '2.5d', context: 1, levels: 4, filters: 16, norm: 'instance' }, shape: [4, 128, 128, 3] },
 ];
 const CLASSES = 3;
+/** Timed steps after the warm-up, for both sides (the median is reported). */
+const TIMED_STEPS = 5;
 
 interface Measurement {
   ok: boolean;
@@ -75,10 +77,12 @@ async function measure(backend: BackendName, c: Case): Promise<Measurement> {
   };
   await step();
   const cpu0 = process.cpuUsage();
-  const stepMs = median([await step(), await step()]);
+  const times: number[] = [];
+  for (let i = 0; i < TIMED_STEPS; i++) times.push(await step());
+  const stepMs = median(times);
   const cpu = process.cpuUsage(cpu0);
   const voxels = c.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  return { ok: true, stepMs, cpuMs: (cpu.user + cpu.system) / 2000, voxelsPerSecond: voxels / (stepMs / 1000), peakMb: process.resourceUsage().maxRSS / 1024 };
+  return { ok: true, stepMs, cpuMs: (cpu.user + cpu.system) / 1000 / TIMED_STEPS, voxelsPerSecond: voxels / (stepMs / 1000), peakMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 const TORCH = String.raw`
@@ -122,9 +126,10 @@ def step():
     return (time.perf_counter() - t) * 1000
 step()
 c = time.process_time()
-times = sorted([step(), step()])
-cpu = (time.process_time() - c) * 1000 / 2
-print(json.dumps({"stepMs": sum(times) / 2, "cpuMs": cpu, "peakMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+n = int(sys.argv[6])
+times = sorted([step() for _ in range(n)])
+cpu = (time.process_time() - c) * 1000 / n
+print(json.dumps({"stepMs": times[n // 2], "cpuMs": cpu, "peakMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 `;
 
 // Debian's python3-torch lives with /usr/bin/python3; a python3 earlier on PATH (pyenv, venv) may lack it.
@@ -136,7 +141,7 @@ function torchAvailable(): boolean {
 
 function torchMeasure(c: Case): { stepMs: number; cpuMs: number; peakMb: number } {
   const dims = c.network.kind === '3d' ? 3 : 2;
-  const out = execFileSync(PYTHON, ['-c', TORCH, String(dims), String(c.network.levels), String(c.network.filters), String(os.availableParallelism()), JSON.stringify(c.shape)], { encoding: 'utf8' });
+  const out = execFileSync(PYTHON, ['-c', TORCH, String(dims), String(c.network.levels), String(c.network.filters), String(os.availableParallelism()), JSON.stringify(c.shape), String(TIMED_STEPS)], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() as string) as { stepMs: number; cpuMs: number; peakMb: number };
 }
 
@@ -181,7 +186,7 @@ if (mode === '--measure') {
           (reference
             ? `; PyTorch step ${reference.stepMs.toFixed(0)} ms (${(reference.cpuMs / 1000).toFixed(2)} CPU s), peak ${reference.peakMb.toFixed(0)} MB; CPU-time ratio ${(reference.cpuMs / (m.cpuMs as number)).toPrecision(2)}x`
             : '; python3-torch is not installed, so no PyTorch reference this run') +
-          '; median of 2 steps after 1 warm-up',
+          `; median of ${TIMED_STEPS} steps after 1 warm-up`,
       });
     }
   }

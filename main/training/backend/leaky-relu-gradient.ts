@@ -11,7 +11,10 @@ export const FAST_LEAKY_RELU_GRADIENT = 'leaky ReLU gradient in one pass';
 /** dx = dy where x > 0, else alpha * dy (tfjs' convention at x = 0: the alpha side). */
 export function leakyReluGradValues(dy: Float32Array, x: Float32Array, alpha: number): Float32Array {
   const dx = new Float32Array(dy.length);
-  for (let i = 0; i < dy.length; i++) dx[i] = x[i] > 0 ? dy[i] : alpha * dy[i];
+  // The factor by sign, looked up: branch-free, as half the activations are negative and a branch would mispredict on
+  // every other element.
+  const factor = Float64Array.of(alpha, 1);
+  for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * factor[+(x[i] > 0)];
   return dx;
 }
 

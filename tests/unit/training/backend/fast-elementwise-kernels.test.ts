@@ -70,6 +70,19 @@ describe('fast elementwise kernels on cpu match tfjs', () => {
     });
   }
 
+  it.each([
+    { shape: [2, 5, 6, 7, 3], alpha: 0.01 },
+    { shape: [9], alpha: 0.2 },
+    { shape: [4, 4], alpha: 0 },
+  ])('LeakyRelu $shape alpha $alpha', ({ shape, alpha }) => {
+    tf.tidy(() => {
+      // Exact zeros and negative zeros too: tfjs puts x = 0 on the alpha side.
+      const x = tf.concat([tf.reshape(random(shape, 5), [-1]), tf.tensor([0, -0, -1e-30, 1e-30])]);
+      const fast = tf.engine().runKernel('LeakyRelu', { x }, { alpha }) as tf.Tensor;
+      expectClose(fast, runReplacedElementwiseKernel('LeakyRelu', { x }, { alpha }) as tf.Tensor, 0);
+    });
+  });
+
   it('int32 arithmetic goes to tfjs and keeps its dtype', () => {
     const r = tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([5], [1], 'int32'));
     expect(r.dtype).toBe('int32');
