@@ -1,7 +1,12 @@
-/** Serves the built renderer on app://renderer/ with the strict CSP; nothing outside dist/renderer is reachable. */
+/**
+ * Serves the built renderer on app://renderer/ with the strict CSP; nothing outside dist/renderer is reachable, except
+ * the open project's training-run sample pictures at the same paths web mode serves them
+ * (`/data/runs/<run>/samples/<file>.png`, checked by main/server/runSampleRoute.ts).
+ */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MIME_TYPES, resolveStatic, staysInside } from '../main/server/staticFiles.ts';
+import { parseRunSamplePath, readRunSample } from '../main/server/runSampleRoute.ts';
 import { APP_HOST } from './channels.ts';
 import { ELECTRON_CSP } from './windowOptions.ts';
 
@@ -15,9 +20,15 @@ function respond(status: number, body: string | Uint8Array, type: string): Respo
   });
 }
 
-export async function serveAppRequest(rendererDir: string, requestUrl: string): Promise<Response> {
+export async function serveAppRequest(rendererDir: string, requestUrl: string, currentProject: () => string | null = () => null): Promise<Response> {
   const url = new URL(requestUrl);
   if (url.host !== APP_HOST) return respond(404, 'not found', 'text/plain; charset=utf-8');
+  const sampleRequest = parseRunSamplePath(url.pathname);
+  if (sampleRequest) {
+    const sample = await readRunSample(currentProject(), sampleRequest.runId, sampleRequest.file);
+    if ('code' in sample) return respond(sample.code === 'bad_request' ? 400 : 404, sample.message, 'text/plain; charset=utf-8');
+    return respond(200, sample.bytes, 'image/png');
+  }
   const index = path.join(rendererDir, 'index.html');
   const exists = async (f: string) => fs.stat(f).then((s) => s.isFile(), () => false);
   if (!(await exists(index))) return respond(200, MISSING_BUILD_PAGE, MIME_TYPES['.html']);

@@ -91,7 +91,7 @@ void app.whenReady().then(() => {
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
-  protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url));
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request.url, () => engine.projects.current?.dir ?? null));
   bindEngine(ipcMain, engine, isAppUrl);
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(actions, { devTools: !app.isPackaged, mac: process.platform === 'darwin' })));
   createWindow();

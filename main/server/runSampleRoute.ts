@@ -33,33 +33,40 @@ export function samplePath(projectDir: string, runId: string, file: string): { p
   return { path: full };
 }
 
-/** Answers the route; false when the URL is not this route (so the other data-plane routes get it). */
-export async function handleRunSample(engine: Engine, url: URL, response: ServerResponse, headers: Record<string, string>, head = false): Promise<boolean> {
-  const match = ROUTE.exec(url.pathname);
-  if (!match) return false;
-  const runId = decoded(match[1]);
-  const file = decoded(match[2]);
-  const project = engine.projects.current;
-  if (!project) {
-    sendError(response, { code: 'not_found', message: 'no project is open: run samples belong to the open project' }, headers);
-    return true;
-  }
-  const checked = samplePath(project.dir, runId ?? '', file ?? '');
-  if ('problem' in checked) {
-    sendError(response, { code: 'bad_request', message: `${checked.field}: ${checked.problem}`, field: checked.field }, headers);
-    return true;
-  }
-  let bytes: Buffer;
+/** A sample's bytes, or why not: the one check both transports use (web route here, Electron's app:// protocol). */
+export async function readRunSample(projectDir: string | null | undefined, runId: string, file: string): Promise<{ bytes: Buffer } | { code: 'bad_request' | 'not_found'; message: string; field?: string }> {
+  if (!projectDir) return { code: 'not_found', message: 'no project is open: run samples belong to the open project' };
+  const checked = samplePath(projectDir, runId, file);
+  if ('problem' in checked) return { code: 'bad_request', message: `${checked.field}: ${checked.problem}`, field: checked.field };
   try {
     // lstat first: a link placed in the folder must not lead elsewhere.
     const stat = await fs.lstat(checked.path);
     if (!stat.isFile()) throw new Error('not a file');
-    bytes = await fs.readFile(checked.path);
+    return { bytes: await fs.readFile(checked.path) };
   } catch {
-    sendError(response, { code: 'not_found', message: `run ${runId} has no sample ${file} in project ${project.dir}`, field: 'file' }, headers);
+    return { code: 'not_found', message: `run ${runId} has no sample ${file} in project ${projectDir}`, field: 'file' };
+  }
+}
+
+/** The run id and file of a sample URL path, or null for any other path (or a malformed escape). */
+export function parseRunSamplePath(pathname: string): { runId: string; file: string } | null {
+  const match = ROUTE.exec(pathname);
+  if (!match) return null;
+  const runId = decoded(match[1]);
+  const file = decoded(match[2]);
+  return { runId: runId ?? '', file: file ?? '' };
+}
+
+/** Answers the route; false when the URL is not this route (so the other data-plane routes get it). */
+export async function handleRunSample(engine: Engine, url: URL, response: ServerResponse, headers: Record<string, string>, head = false): Promise<boolean> {
+  const request = parseRunSamplePath(url.pathname);
+  if (!request) return false;
+  const sample = await readRunSample(engine.projects.current?.dir, request.runId, request.file);
+  if ('code' in sample) {
+    sendError(response, { code: sample.code, message: sample.message, ...(sample.field ? { field: sample.field } : {}) }, headers);
     return true;
   }
-  response.writeHead(200, { ...headers, 'Content-Type': 'image/png', 'Content-Length': String(bytes.length) });
-  response.end(head ? undefined : bytes);
+  response.writeHead(200, { ...headers, 'Content-Type': 'image/png', 'Content-Length': String(sample.bytes.length) });
+  response.end(head ? undefined : sample.bytes);
   return true;
 }

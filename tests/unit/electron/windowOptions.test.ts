@@ -89,4 +89,22 @@ describe('app:// protocol', () => {
     expect(await escape.text()).not.toContain('secret');
     expect((await serveAppRequest(renderer, 'app://evil/app.js')).status).toBe(404);
   });
+
+  it("serves the open project's run sample pictures at web mode's paths, and nothing else of the project", async () => {
+    const { mkdirSync } = await import('node:fs');
+    const project = path.join(dir, 'project');
+    mkdirSync(path.join(project, 'runs', 'r1', 'samples'), { recursive: true });
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    writeFileSync(path.join(project, 'runs', 'r1', 'samples', 'epoch-1.png'), png);
+    writeFileSync(path.join(project, 'catalogue.sqlite'), 'db');
+    const open = () => project;
+    const res = await serveAppRequest(renderer, 'app://renderer/data/runs/r1/samples/epoch-1.png', open);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(png);
+    expect((await serveAppRequest(renderer, 'app://renderer/data/runs/r1/samples/epoch-1.png')).status).toBe(404);
+    expect((await serveAppRequest(renderer, 'app://renderer/data/runs/r1/samples/missing.png', open)).status).toBe(404);
+    expect((await serveAppRequest(renderer, 'app://renderer/data/runs/..%2F..%2Fcatalogue.sqlite/samples/x.png', open)).status).toBe(400);
+    expect((await serveAppRequest(renderer, 'app://renderer/data/runs/r1/samples/..%2F..%2F..%2Fcatalogue.sqlite', open)).status).toBe(400);
+  });
 });
