@@ -3,6 +3,7 @@
  * Laplacian steps that take the staircase off a voxel-face mesh without shrinking it the way plain Laplacian smoothing
  * does. In place; normals are recomputed by the caller (or with vertexNormals).
  */
+import { vertexNormals as areaWeightedNormals } from '../marchingCubes.ts';
 
 /** Unique neighbours of each vertex from a vtk triangle cell array, as CSR (offsets, neighbours). */
 export function vertexNeighbours(polys: Uint32Array, vertexCount: number): { offsets: Uint32Array; neighbours: Uint32Array } {
@@ -54,35 +55,14 @@ export function taubinSmooth(points: Float32Array, polys: Uint32Array, iteration
   }
 }
 
-/** Area-weighted vertex normals of a triangle mesh, oriented by the triangles' winding. */
+/**
+ * Area-weighted unit vertex normals, oriented by the triangles' winding; a vertex whose faces cancel (a thin sheet seen
+ * from both sides) gets +z, so that shading stays finite.
+ */
 export function vertexNormals(points: Float32Array, polys: Uint32Array): Float32Array {
-  const normals = new Float32Array(points.length);
-  for (let o = 0; o < polys.length; o += 4) {
-    const a = polys[o + 1] * 3;
-    const b = polys[o + 2] * 3;
-    const c = polys[o + 3] * 3;
-    const ux = points[b] - points[a];
-    const uy = points[b + 1] - points[a + 1];
-    const uz = points[b + 2] - points[a + 2];
-    const vx = points[c] - points[a];
-    const vy = points[c + 1] - points[a + 1];
-    const vz = points[c + 2] - points[a + 2];
-    const nx = uy * vz - uz * vy;
-    const ny = uz * vx - ux * vz;
-    const nz = ux * vy - uy * vx;
-    for (const p of [a, b, c]) {
-      normals[p] += nx;
-      normals[p + 1] += ny;
-      normals[p + 2] += nz;
-    }
-  }
+  const normals = areaWeightedNormals(points, polys);
   for (let i = 0; i < normals.length; i += 3) {
-    const len = Math.hypot(normals[i], normals[i + 1], normals[i + 2]);
-    if (len > 0) {
-      normals[i] /= len;
-      normals[i + 1] /= len;
-      normals[i + 2] /= len;
-    } else normals[i + 2] = 1;
+    if (normals[i] === 0 && normals[i + 1] === 0 && normals[i + 2] === 0) normals[i + 2] = 1;
   }
   return normals;
 }
