@@ -1,4 +1,5 @@
-// Max-pooling gradients for tfjs cpu: tfjs first builds a tensor of argmax positions through TensorBuffer.get/set
+// Max pooling for tfjs cpu. Forward: tfjs reads every window through per-element index arithmetic; here each window is
+// scanned with channels innermost. Gradients: tfjs first builds a tensor of argmax positions through TensorBuffer.get/set
 // and then, for every input voxel, searches the output windows that may cover it. Here one pass over the output
 // windows finds each channel's argmax (channels innermost, so the scan is contiguous) and adds dy there. Ties pick
 // the voxel tfjs picks: the first maximum in 2D (MaxPoolGrad), the last in 3D (MaxPool3DGrad).
@@ -6,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
-export const FAST_POOL_KERNELS = 'max-pooling gradients in one pass over the windows';
-export const FAST_POOL_KERNEL_NAMES = ['MaxPoolGrad', 'MaxPool3DGrad'] as const;
+export const FAST_POOL_KERNELS = 'max pooling and its gradients in one pass over the windows';
+export const FAST_POOL_KERNEL_NAMES = ['MaxPool', 'MaxPool3D', 'MaxPoolGrad', 'MaxPool3DGrad'] as const;
 export type FastPoolKernelName = (typeof FAST_POOL_KERNEL_NAMES)[number];
 
 const originals = new Map<FastPoolKernelName, tf.KernelConfig>();
@@ -83,6 +84,38 @@ export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32A
   return dx;
 }
 
+/** Max pooling: each window's maximum per channel (NaN ignored, as tfjs does; -Infinity for an all-padding window). */
+export function maxPoolValues(g: PoolGeometry, x: Float32Array): Float32Array {
+  const c = g.channels;
+  const y = new Float32Array(g.batch * g.outD * g.outH * g.outW * c).fill(-Infinity);
+  const inVol = g.inD * g.inH * g.inW;
+  let o = 0; // y offset of the current output voxel
+  for (let b = 0; b < g.batch; b++) {
+    const xb = b * inVol;
+    for (let od = 0; od < g.outD; od++) {
+      const d0 = od * g.strideD - g.padFront;
+      for (let oh = 0; oh < g.outH; oh++) {
+        const h0 = oh * g.strideH - g.padTop;
+        for (let ow = 0; ow < g.outW; ow++, o += c) {
+          const w0 = ow * g.strideW - g.padLeft;
+          for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++) {
+            for (let h = Math.max(0, h0); h < Math.min(g.inH, h0 + g.kH); h++) {
+              for (let w = Math.max(0, w0); w < Math.min(g.inW, w0 + g.kW); w++) {
+                const base = (xb + (d * g.inH + h) * g.inW + w) * c;
+                for (let k = 0; k < c; k++) {
+                  const v = x[base + k];
+                  if (v > y[o + k]) y[o + k] = v;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
 interface KernelArgs {
   inputs: Record<string, tf.TensorInfo>;
   attrs: Record<string, unknown>;
@@ -136,7 +169,38 @@ function poolGrad(name: FastPoolKernelName): tf.KernelFunc {
   };
 }
 
-const FAST: Record<FastPoolKernelName, tf.KernelFunc> = { MaxPoolGrad: poolGrad('MaxPoolGrad'), MaxPool3DGrad: poolGrad('MaxPool3DGrad') };
+function pool(name: 'MaxPool' | 'MaxPool3D'): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const { x } = inputs;
+    const original = originals.get(name);
+    if (original === undefined) throw new Error(`${name}: fast kernel used before registration`);
+    const { filterSize, strides, pad, dimRoundingMode, dataFormat } = attrs as {
+      filterSize: number | number[];
+      strides: number | number[];
+      pad: 'valid' | 'same' | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      dataFormat?: string;
+    };
+    if (x.dtype !== 'float32' || (dataFormat !== undefined && dataFormat !== 'NDHWC' && dataFormat !== 'NHWC')) return original.kernelFunc(args);
+    const info =
+      name === 'MaxPool'
+        ? tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize as number, strides as number, 1, pad, dimRoundingMode)
+        : tf.backend_util.computePool3DInfo(x.shape as [number, number, number, number, number], filterSize as number, strides as number, 1, pad, dimRoundingMode);
+    if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return original.kernelFunc(args);
+    // A 1x1 stride-1 window is the identity; tfjs answers it with the input itself.
+    if (info.filterHeight === 1 && info.filterWidth === 1 && ('filterDepth' in info ? info.filterDepth === 1 : true) && tf.util.arraysEqual(info.inShape, info.outShape)) return original.kernelFunc(args);
+    const values = maxPoolValues(geometry(info), backend.data.get(x.dataId).values as Float32Array);
+    return backend.makeTensorInfo(info.outShape, 'float32', values);
+  };
+}
+
+const FAST: Record<FastPoolKernelName, tf.KernelFunc> = {
+  MaxPool: pool('MaxPool'),
+  MaxPool3D: pool('MaxPool3D'),
+  MaxPoolGrad: poolGrad('MaxPoolGrad'),
+  MaxPool3DGrad: poolGrad('MaxPool3DGrad'),
+};
 
 /** Registers the pooling gradients on the cpu backend (idempotent). */
 export function registerFastPoolKernels(): string {

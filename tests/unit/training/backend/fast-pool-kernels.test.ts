@@ -69,6 +69,28 @@ describe('fast max-pooling gradients match tfjs', () => {
     });
   }
 
+  for (const ties of [false, true]) {
+    it.each(cases2d)(`MaxPool $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
+      tf.tidy(() => {
+        const input = random(x, 5, ties);
+        const attrs = { filterSize: k, strides: s, pad };
+        expectSame(tf.engine().runKernel('MaxPool', { x: input }, attrs) as tf.Tensor, runReplacedPoolKernel('MaxPool', { x: input }, attrs));
+      });
+    });
+    it.each(cases3d)(`MaxPool3D $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
+      tf.tidy(() => {
+        const input = random(x, 6, ties);
+        const attrs = { filterSize: k, strides: s, pad, dataFormat: 'NDHWC' };
+        expectSame(tf.engine().runKernel('MaxPool3D', { x: input }, attrs) as tf.Tensor, runReplacedPoolKernel('MaxPool3D', { x: input }, attrs));
+      });
+    });
+  }
+
+  it('MaxPool of a hand-checked 4x4 image, with a NaN ignored and a negative window', () => {
+    const x = tf.tensor4d([1, 5, 2, 0, 3, 4, 9, NaN, -7, -6, -1, 2, -8, -9, 3, 1], [1, 4, 4, 1]);
+    expect(Array.from(tf.maxPool(x, 2, 2, 'valid').dataSync())).toEqual([5, 9, -6, 3]);
+  });
+
   it('tf.grad of a pooled sum puts each window gradient on its maximum', () => {
     const x = tf.tensor4d([1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1], [1, 4, 4, 1]);
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid')))(x);
