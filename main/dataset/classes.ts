@@ -26,9 +26,20 @@ export function insertClass(db: Database, row: ClassRow): void {
   );
 }
 
+/** What a new project's class 0 is (project.ts): while it is still exactly that, a label table may name it. */
+export const DEFAULT_CLASS_ZERO: ClassRow = { value: 0, name: defaultClassName(0), color: defaultColor(0), description: 'no class' };
+
+function isUntouchedClassZero(db: Database): boolean {
+  const row = queryOne(db, 'SELECT name, color_r, color_g, color_b, description FROM classes WHERE value = 0');
+  if (!row) return false;
+  const d = DEFAULT_CLASS_ZERO;
+  return row.name === d.name && row.description === d.description && [row.color_r, row.color_g, row.color_b].every((c, i) => Number(c) === d.color[i]);
+}
+
 /**
  * The rows `addMissingClasses` would add: values not in the class table yet, named and coloured from `proposed` when it
- * has them (a label table that came with the file), else 'class N' and the default palette.
+ * has them (a label table that came with the file), else 'class N' and the default palette. Class 0 is there from the
+ * start as 'background'; a label table that names it (materials: 'pore') renames it, unless someone edited it already.
  */
 export function planMissingClasses(
   db: Database,
@@ -37,7 +48,8 @@ export function planMissingClasses(
 ): ClassRow[] {
   const planned: ClassRow[] = [];
   for (const value of values) {
-    if (queryOne(db, 'SELECT value FROM classes WHERE value = ?', [value])) continue;
+    const renamesClassZero = value === 0 && (proposed.get(0)?.name.trim() ?? '') !== '' && isUntouchedClassZero(db);
+    if (!renamesClassZero && queryOne(db, 'SELECT value FROM classes WHERE value = ?', [value])) continue;
     const hint = proposed.get(value);
     const name = hint?.name.trim();
     planned.push({

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { InputError } from '../util/errors.ts';
 import { CATALOGUE_FILE, cataloguePath, newDatabase, nowIso, persistCatalogue, queryOne, readCatalogue, transaction } from './catalogue.ts';
-import { defaultClassName, defaultColor, insertClass } from './classes.ts';
+import { DEFAULT_CLASS_ZERO, insertClass } from './classes.ts';
 import { DEFAULT_DOMAIN, insertDomain } from './domains.ts';
 import { parseOptions } from './input.ts';
 import { LOCK_FILE, withLock } from './lock.ts';
@@ -100,7 +100,7 @@ export async function initProject(dir: string, options: InitProjectOptions = {})
           SCHEMA_VERSION,
           appVersion(),
         ]);
-        insertClass(db, { value: 0, name: defaultClassName(0), color: defaultColor(0), description: 'no class' });
+        insertClass(db, { ...DEFAULT_CLASS_ZERO, color: [...DEFAULT_CLASS_ZERO.color] });
         insertDomain(db, { name: DEFAULT_DOMAIN, description: 'cases imported without a domain', normalization: 'auto', created });
       });
       await persistCatalogue({ dir: abs, file: cataloguePath(abs), db, original: new Uint8Array(0) });

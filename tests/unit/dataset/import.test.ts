@@ -291,6 +291,34 @@ describe('importCase', () => {
     expect(classes[3].color).toEqual([1, 2, 3]);
   });
 
+  it("names class 0 from the first label table that names it (a material's 'pore'), never over an edited one", async () => {
+    const pore: Volume = {
+      ...labelPhantom({ values: [0, 1] }),
+      labels: [
+        { value: 0, name: 'pore', color: [40, 40, 40] },
+        { value: 1, name: 'NMC', color: [230, 160, 40] },
+      ],
+    };
+    const imageFile = await write(phantom(), `pi-${counter}.nii.gz`);
+    const poreFile = await write(pore, `pore-${counter}.nrrd`);
+    const dir = await project();
+    const first = await importCase(dir, { image: imageFile, label: poreFile, caseId: 'a' });
+    expect(first.addedClasses.map((c) => [c.value, c.name])).toEqual([
+      [0, 'pore'],
+      [1, 'NMC'],
+    ]);
+    expect((await listClasses(dir))[0]).toEqual({ value: 0, name: 'pore', color: [40, 40, 40], description: '' });
+    // Named once, it stays: a later table calling 0 something else does not rename it.
+    const voidFile = await write({ ...pore, labels: [{ value: 0, name: 'void', color: [1, 1, 1] }] }, `void-${counter}.nrrd`);
+    await importCase(dir, { image: imageFile, label: voidFile, caseId: 'b' });
+    expect((await listClasses(dir))[0].name).toBe('pore');
+    // A class 0 edited by hand is kept too, even when it is still called 'background'.
+    const edited = await project();
+    await setClass(edited, { value: 0, name: 'background', color: [5, 5, 5] });
+    await importCase(edited, { image: imageFile, label: poreFile, caseId: 'a' });
+    expect((await listClasses(edited))[0]).toMatchObject({ name: 'background', color: [5, 5, 5] });
+  });
+
   it('refuses to overwrite a store left in volumes/ without a catalogue row', async () => {
     const dir = await project();
     await fs.mkdir(path.join(dir, 'volumes', 'orphan_image0.ome.zarr'));
