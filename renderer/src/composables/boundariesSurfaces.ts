@@ -77,10 +77,9 @@ export function useBoundarySurfaces(view: VtkView): BoundarySurfaces {
 
   const planes = [vtkPlane.newInstance(), vtkPlane.newInstance()];
   let actors: PairActor[] = [];
-  /** `detach` false on dispose: the view's renderer is deleted by then (useVtkView's dispose runs first). */
-  const clear = (detach = true) => {
+  const clear = () => {
     for (const a of actors) {
-      if (detach) renderer.removeActor(a.actor);
+      renderer.removeActor(a.actor);
       a.actor.delete();
       a.mapper.delete();
       a.poly.delete();
@@ -276,7 +275,7 @@ export function useBoundarySurfaces(view: VtkView): BoundarySurfaces {
     running?.reject(new Error('view closed'));
     running = null;
     worker?.terminate();
-    clear(false);
+    clear();
     for (const p of planes) p.delete();
   });
 

@@ -102,10 +102,9 @@ export function useResults3d(view: VtkView): Results3dView {
   let volumeLevel = -1;
 
   let surfaces: SurfaceActor[] = [];
-  /** `detach` false on dispose: the view's renderer is deleted by then (useVtkView's dispose runs first). */
-  const clearSurfaces = (detach = true) => {
+  const clearSurfaces = () => {
     for (const s of surfaces) {
-      if (detach) renderer.removeActor(s.actor);
+      renderer.removeActor(s.actor);
       s.actor.delete();
       s.mapper.delete();
       s.poly.delete();
@@ -220,7 +219,7 @@ export function useResults3d(view: VtkView): Results3dView {
     worker.terminate();
     for (const w of waiting.values()) w.reject(new Error('view closed'));
     waiting.clear();
-    clearSurfaces(false);
+    clearSurfaces();
     volume.delete();
     volumeMapper.delete();
     image.delete();

@@ -119,12 +119,7 @@ export function useLabelSurfaces(view: VtkView): { count: () => number } {
     worker.terminate();
     for (const w of waiting.values()) w.reject(new Error('view closed'));
     waiting.clear();
-    for (const a of actors) {
-      a.actor.delete();
-      a.mapper.delete();
-      a.poly.delete();
-    }
-    actors = [];
+    clear();
   });
 
   return { count: () => actors.length };

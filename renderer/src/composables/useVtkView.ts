@@ -1,6 +1,7 @@
 /**
  * One vtk.js render window bound to a DOM container. Every vtk object here is created with the calling component's
- * effect scope and deleted when it is disposed. Renders are coalesced to one per animation frame.
+ * effect scope and deleted when it is disposed, after the cleanups of the composables that use the view (so those
+ * may remove their actors as usual). Renders are coalesced to one per animation frame.
  */
 import { onMounted, onScopeDispose, type Ref } from 'vue';
 import '@kitware/vtk.js/Rendering/Profiles/Volume';
@@ -39,6 +40,7 @@ export function useVtkView(container: Ref<HTMLElement | null>, background: [numb
   renderWindow.addView(openGL);
 
   let frame = 0;
+  let disposed = false;
   let observer: ResizeObserver | null = null;
   const renderedCallbacks: (() => void)[] = [];
   const resizeCallbacks: (() => void)[] = [];
@@ -52,7 +54,7 @@ export function useVtkView(container: Ref<HTMLElement | null>, background: [numb
   };
 
   const requestRender = () => {
-    if (frame === 0) frame = requestAnimationFrame(renderNow);
+    if (frame === 0 && !disposed) frame = requestAnimationFrame(renderNow);
   };
 
   const resize = () => {
@@ -80,15 +82,21 @@ export function useVtkView(container: Ref<HTMLElement | null>, background: [numb
   });
 
   onScopeDispose(() => {
+    disposed = true;
     if (frame) cancelAnimationFrame(frame);
+    frame = 0;
     observer?.disconnect();
     renderedCallbacks.length = 0;
     resizeCallbacks.length = 0;
-    openGL.setContainer(null);
-    renderWindow.removeView(openGL);
-    openGL.delete();
-    renderer.delete();
-    renderWindow.delete();
+    // The view's users registered their cleanups after this one (they call useVtkView first), and those remove their
+    // actors from the renderer: delete it once they have run, at the end of this dispose.
+    queueMicrotask(() => {
+      openGL.setContainer(null);
+      renderWindow.removeView(openGL);
+      openGL.delete();
+      renderer.delete();
+      renderWindow.delete();
+    });
   });
 
   return {
