@@ -26,23 +26,15 @@ export function gzipTrailerFits(isize: number, expected: number): boolean {
   return low <= high ? isize >= low && isize <= high : isize >= low || isize <= high;
 }
 
-async function readTail(file: string, size: number, n: number): Promise<Buffer> {
+/** The first 2 bytes (gzip magic) and last 4 bytes (gzip ISIZE) of a file, read through one handle. */
+async function headAndTail(file: string, size: number): Promise<{ head: Buffer; tail: Buffer }> {
   const handle = await fs.open(file, 'r');
   try {
-    const buffer = Buffer.alloc(n);
-    await handle.read(buffer, 0, n, size - n);
-    return buffer;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readHead(file: string, n: number): Promise<Buffer> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(n);
-    const { bytesRead } = await handle.read(buffer, 0, n, 0);
-    return buffer.subarray(0, bytesRead);
+    const head = Buffer.alloc(2);
+    const tail = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    if (size >= 4) await handle.read(tail, 0, 4, size - 4);
+    return { head: head.subarray(0, bytesRead), tail };
   } finally {
     await handle.close();
   }
@@ -60,7 +52,7 @@ export async function checkDataComplete(file: string, stream: VolumeStream & { f
   const stat = await fs.stat(file);
   if (!stat.isFile()) return;
   const expected = voxelBytes(stream);
-  const head = await readHead(file, 2);
+  const { head, tail } = await headAndTail(file, stat.size);
   const gzip = head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
   if (!gzip) {
     if (stat.size < expected) {
@@ -68,7 +60,7 @@ export async function checkDataComplete(file: string, stream: VolumeStream & { f
     }
     return;
   }
-  if (stat.size >= 18 && gzipTrailerFits((await readTail(file, stat.size, 4)).readUInt32LE(0), expected)) return;
+  if (stat.size >= 18 && gzipTrailerFits(tail.readUInt32LE(0), expected)) return;
   let decoded = 0;
   try {
     for await (const slab of stream.slabs(16)) decoded += slab.data.byteLength;
