@@ -3,8 +3,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveModel, type ModelCard as TrainedCard } from '../../../models/card.ts';
-import { buildUNet } from '../../../models/unet.ts';
+import { saveModel } from '../../../models/card.ts';
 import { PredictRequestSchema } from '../../../main/inference/request.ts';
 import { ensureRunModel, runCheckpoint, runModelPath } from '../../../main/inference/runModel.ts';
 import { runPrediction } from '../../../main/inference/run.ts';
@@ -12,36 +11,13 @@ import { queryAll, readCatalogue } from '../../../main/dataset/catalogue.ts';
 import { InputError } from '../../../main/util/errors.ts';
 import '../../../main/io/formats.ts';
 import { readVolume } from '../../../main/io/registry.ts';
-import { mulberry32 } from '../../../main/util/random.ts';
 import { makeTinyProject } from '../../fixtures/training/tiny-project.ts';
+import { trainedModelFixture } from './trainedFixture.ts';
 
 let project: string;
 
 async function writeCheckpoint(runId: string, kind: 'best' | 'last', dropout = 0): Promise<string> {
-  const network = buildUNet({ kind: '3d', levels: 2, filters: 2, norm: 'instance', dropout }, { imageChannels: 1, classes: 3, name: 'tiny' });
-  const rng = mulberry32(3);
-  const tensors = network.weights.map((w) => ({
-    name: w.name,
-    shape: [...w.shape],
-    values: Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => (rng() - 0.5) * 0.5 + (w.init === 'ones' ? 1 : 0)),
-  }));
-  const card: TrainedCard = {
-    format: 'segstation.model-card/1',
-    name: 'tiny',
-    created: new Date(0).toISOString(),
-    inputChannels: 1,
-    spacing: [1, 1, 1],
-    normalization: [{ channel: 0, modality: null, resolved: { scheme: 'zscore-sample' } }],
-    patchSize: [8, 8, 8],
-    classes: [
-      { value: 0, name: 'background', color: [0, 0, 0] },
-      { value: 1, name: 'ball', color: [255, 0, 0] },
-      { value: 2, name: 'slab', color: [0, 255, 0] },
-    ],
-    trainingConfigHash: 'a'.repeat(64),
-    datasetHash: 'b'.repeat(64),
-    network,
-  };
+  const { card, tensors } = trainedModelFixture({ name: 'tiny', filters: 2, classNames: ['background', 'ball', 'slab'], dropout, seed: 3, scale: 0.5 });
   const dir = path.join(project, 'runs', runId, 'checkpoints', kind);
   await saveModel(dir, card, tensors);
   return dir;

@@ -3,9 +3,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveModel, type ModelCard as TrainedCard } from '../../../models/card.ts';
+import { saveModel } from '../../../models/card.ts';
 import { runNetwork, type WeightStore } from '../../../models/forward.ts';
-import { buildUNet } from '../../../models/unet.ts';
 import { createNormalizer as createTrainingNormalizer } from '../../../main/training/transforms/normalize.ts';
 import { exportTrainedModel } from '../../../main/inference/onnx/export.ts';
 import { predictVolume } from '../../../main/inference/predict.ts';
@@ -14,6 +13,7 @@ import { createSession } from '../../../main/inference/session.ts';
 import { mulberry32 } from '../../../main/util/random.ts';
 import { createVolume } from '../../../main/volume/volume.ts';
 import { tempDir } from './helpers.ts';
+import { trainedModelFixture } from './trainedFixture.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -24,32 +24,8 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function trainedModel(dropout: number) {
-  const network = buildUNet({ kind: '3d', levels: 2, filters: 3, norm: 'instance', dropout }, { imageChannels: 1, classes: 2, name: 'trained' });
-  const rng = mulberry32(4);
-  const tensors = network.weights.map((w) => ({
-    name: w.name,
-    shape: [...w.shape],
-    values: Float32Array.from({ length: w.shape.reduce((a, b) => a * b, 1) }, () => (rng() - 0.5) * 0.8 + (w.init === 'ones' ? 1 : 0)),
-  }));
-  const card: TrainedCard = {
-    format: 'segstation.model-card/1',
-    name: 'trained',
-    created: new Date(0).toISOString(),
-    inputChannels: 1,
-    spacing: [1, 1, 1],
-    normalization: [{ channel: 0, modality: null, resolved: { scheme: 'zscore-sample' } }],
-    patchSize: [8, 8, 8],
-    classes: [
-      { value: 0, name: 'background', color: [0, 0, 0] },
-      { value: 1, name: 'phase', color: [255, 0, 0] },
-    ],
-    trainingConfigHash: 'a'.repeat(64),
-    datasetHash: 'b'.repeat(64),
-    network,
-  };
-  return { network, tensors, card };
-}
+const trainedModel = (dropout: number) =>
+  trainedModelFixture({ name: 'trained', filters: 3, classNames: ['background', 'phase'], dropout, seed: 4, scale: 0.8 });
 
 describe('a trained model folder exported to ONNX', () => {
   it('normalises like training and predicts like the tfjs network', async () => {
