@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 
 import { mulberry32 } from '../main/util/random.ts';
-import { groupNorm } from '../main/training/backend/fused-group-norm.ts';
+import { groupNorm, groupNormLeakyRelu } from '../main/training/backend/fused-group-norm.ts';
 import type { NetworkSpec, NodeSpec, WeightSpec } from './spec.ts';
 
 export type WeightStore = Map<string, tf.Variable>;
@@ -69,7 +69,7 @@ function getWeight(store: WeightStore, name: string): tf.Variable {
   return v;
 }
 
-function normalize(x: tf.Tensor, node: Extract<NodeSpec, { op: 'norm' }>, store: WeightStore, options: ForwardOptions): tf.Tensor {
+function normalize(x: tf.Tensor, node: NormNode, store: WeightStore, options: ForwardOptions): tf.Tensor {
   const rank = x.rank;
   const c = x.shape[rank - 1];
   const gamma = getWeight(store, node.gamma);
@@ -94,6 +94,41 @@ function normalize(x: tf.Tensor, node: Extract<NodeSpec, { op: 'norm' }>, store:
   }
   // Instance, group and layer norm: one fused op with its own gradient on cpu (composed tfjs ops elsewhere).
   return groupNorm(x, gamma, beta, node.groups, node.epsilon);
+}
+
+/** leakyRelu(norm(x)) for an instance/group/layer norm node and the activation node after it. */
+function normalizeActivated(x: tf.Tensor, node: NormNode, activation: LeakyReluNode, store: WeightStore): tf.Tensor {
+  return groupNormLeakyRelu(x, getWeight(store, node.gamma), getWeight(store, node.beta), node.groups, node.epsilon, activation.alpha);
+}
+
+type NormNode = Extract<NodeSpec, { op: 'norm' }>;
+type LeakyReluNode = Extract<NodeSpec, { op: 'leakyRelu' }>;
+
+function inputsOf(node: NodeSpec): string[] {
+  if (node.op === 'input') return [];
+  if (node.op === 'add' || node.op === 'concat') return node.inputs;
+  return [node.input];
+}
+
+const fusionPlans = new WeakMap<NetworkSpec, Map<string, LeakyReluNode>>();
+
+/**
+ * Instance/group/layer norms whose one consumer is the leaky ReLU right after them (the U-Net block): each pair runs
+ * as one op (groupNormLeakyRelu), which on cpu saves two passes over the activation each way and one tensor.
+ */
+export function normActivationPairs(spec: NetworkSpec): Map<string, LeakyReluNode> {
+  let plan = fusionPlans.get(spec);
+  if (plan) return plan;
+  const uses = new Map<string, number>();
+  for (const id of [...spec.nodes.flatMap(inputsOf), ...spec.outputs.map((o) => o.node)]) uses.set(id, (uses.get(id) ?? 0) + 1);
+  plan = new Map();
+  spec.nodes.forEach((node, i) => {
+    const next = spec.nodes[i + 1];
+    if (node.op !== 'norm' || node.kind === 'batch' || next?.op !== 'leakyRelu') return;
+    if (next.input === node.id && uses.get(node.id) === 1 && next.alpha >= 0) plan.set(node.id, next);
+  });
+  fusionPlans.set(spec, plan);
+  return plan;
 }
 
 function runNode(node: NodeSpec, values: Map<string, tf.Tensor>, store: WeightStore, dims: 2 | 3, options: ForwardOptions): tf.Tensor {
@@ -163,10 +198,13 @@ export function runNetwork(spec: NetworkSpec, store: WeightStore, input: tf.Tens
   const wanted = spec.outputs.filter((o) => !options.outputs || options.outputs.includes(o.name));
   const values = new Map<string, tf.Tensor>([['input', input]]);
   const last = Math.max(...wanted.map((o) => spec.nodes.findIndex((n) => n.id === o.node)));
+  const pairs = normActivationPairs(spec);
   for (let i = 0; i <= last; i++) {
     const node = spec.nodes[i];
-    if (node.op === 'input') continue;
-    values.set(node.id, runNode(node, values, store, spec.dims, options));
+    if (node.op === 'input' || values.has(node.id)) continue; // fed, or computed with the norm before it
+    const activation = pairs.get(node.id);
+    if (node.op === 'norm' && activation) values.set(activation.id, normalizeActivated(values.get(node.input) as tf.Tensor, node, activation, store));
+    else values.set(node.id, runNode(node, values, store, spec.dims, options));
   }
   const result: Record<string, tf.Tensor> = {};
   for (const o of wanted) result[o.name] = values.get(o.node) as tf.Tensor;

@@ -76,7 +76,7 @@ function engine(): WasmConv | null {
   try {
     return wasmConv();
   } catch (error) {
-    // A missing or unloadable conv.wasm must not stop training: say so once and keep tfjs' kernels.
+    // A missing or unloadable kernels.wasm must not stop training: say so once and keep tfjs' kernels.
     engineBroken = error instanceof Error ? error.message : String(error);
     process.emitWarning(`segstation: fast cpu convolutions unavailable, using tfjs' kernels (${engineBroken})`);
     return null;

@@ -1,9 +1,13 @@
-// Instance / group / layer normalisation as one op with its own gradient. Written with tfjs ops (moments, sub, div,
-// mul, add) a normalisation costs ~8 passes over the activation forward and ~15 backward, and on the cpu backend
-// those passes dominate a U-Net step once convolutions are fast. Here the forward is 2 passes (statistics, affine
-// output) and the backward 2 (per-channel sums, input gradient), in float64 accumulators. Other backends get the
-// composite formula (their kernels fuse well enough and this code reads tensors on the cpu).
+// Instance / group / layer normalisation as one op with its own gradient, optionally fused with the leaky ReLU that
+// follows it. Written with tfjs ops (moments, sub, div, mul, add) a normalisation costs ~8 passes over the activation
+// forward and ~15 backward, and on the cpu backend those passes dominate a U-Net step once convolutions are fast.
+// Here the forward is 2 passes (statistics, affine output + activation) and the backward 2 (per-channel sums, input
+// gradient), in float64 accumulators, on the WebAssembly kernels and their threads (wasm-norm.ts) when they load, in
+// JavaScript otherwise. Other backends get the composite formula (their kernels fuse well enough and this code reads
+// tensors on the cpu).
 import * as tf from '@tensorflow/tfjs-core';
+import { WasmPool } from './wasm-pool.ts';
+import { WasmNorm, wasmNorm, type BackwardCoefficients, type ChannelSums, type ForwardCoefficients } from './wasm-norm.ts';
 
 /** The composite formula (what models/forward.ts computes): per sample and group, over space and the group's channels. */
 export function groupNormReference(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
@@ -64,9 +68,8 @@ function affine(l: Layout, x: Float32Array, a: Float64Array, b: Float64Array, ou
   }
 }
 
-/** Mean and 1/sqrt(var + eps) per (sample, group). */
-function statistics(l: Layout, x: Float32Array, epsilon: number): { mean: Float64Array; rstd: Float64Array } {
-  const { s1, s2 } = channelSums(l, x);
+/** Mean and 1/sqrt(var + eps) per (sample, group), from per-channel sums of x and x^2. */
+function statistics(l: Layout, { s1, s2 }: ChannelSums, epsilon: number): { mean: Float64Array; rstd: Float64Array } {
   const mean = new Float64Array(l.batch * l.groups);
   const rstd = new Float64Array(l.batch * l.groups);
   const count = l.space * l.perGroup;
@@ -86,8 +89,8 @@ function statistics(l: Layout, x: Float32Array, epsilon: number): { mean: Float6
   return { mean, rstd };
 }
 
-function forwardValues(l: Layout, x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number): { y: Float32Array; mean: Float64Array; rstd: Float64Array } {
-  const { mean, rstd } = statistics(l, x, epsilon);
+/** out = x * a + b per (sample, channel), with a and b from the group statistics and gamma, beta. */
+function forwardCoefficients(l: Layout, mean: Float64Array, rstd: Float64Array, gamma: Float32Array, beta: Float32Array): { a: Float64Array; b: Float64Array } {
   const a = new Float64Array(l.batch * l.channels);
   const b = new Float64Array(l.batch * l.channels);
   for (let n = 0; n < l.batch; n++) {
@@ -97,32 +100,25 @@ function forwardValues(l: Layout, x: Float32Array, gamma: Float32Array, beta: Fl
       b[n * l.channels + c] = beta[c] - mean[g] * rstd[g] * gamma[c];
     }
   }
+  return { a, b };
+}
+
+function forwardValues(l: Layout, x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number): { y: Float32Array; mean: Float64Array; rstd: Float64Array } {
+  const { mean, rstd } = statistics(l, channelSums(l, x), epsilon);
+  const { a, b } = forwardCoefficients(l, mean, rstd, gamma, beta);
   const y = new Float32Array(x.length);
   affine(l, x, a, b, y);
   return { y, mean, rstd };
 }
 
-function backwardValues(
+/** The gradient as coefficients per (sample, channel), from sdy = sum of dy and sdyx = sum of dy * x over space. */
+function backwardCoefficients(
   l: Layout,
-  x: Float32Array,
-  dy: Float32Array,
+  { s1: sdy, s2: sdyx }: ChannelSums,
   gamma: Float32Array,
   mean: Float64Array,
   rstd: Float64Array,
-): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
-  // Per (sample, channel): sum dy and sum dy * x, in one pass.
-  const sdy = new Float64Array(l.batch * l.channels);
-  const sdyx = new Float64Array(l.batch * l.channels);
-  for (let n = 0; n < l.batch; n++) {
-    const o = n * l.channels;
-    let p = n * l.space * l.channels;
-    for (let s = 0; s < l.space; s++) {
-      for (let c = 0; c < l.channels; c++, p++) {
-        sdy[o + c] += dy[p];
-        sdyx[o + c] += dy[p] * x[p];
-      }
-    }
-  }
+): { A: Float64Array; B: Float64Array; C: Float64Array; dgamma: Float32Array; dbeta: Float32Array } {
   const dgamma = new Float64Array(l.channels);
   const dbeta = new Float64Array(l.channels);
   // dx = rstd * (dy*gamma - mean(dy*gamma) - xhat * mean(dy*gamma*xhat)) per group = dy*A + x*B + C per (n, c).
@@ -155,19 +151,93 @@ function backwardValues(
       }
     }
   }
-  const dx = new Float32Array(x.length);
-  affine(l, dy, A, C, dx, x, B);
-  return { dx, dgamma: Float32Array.from(dgamma), dbeta: Float32Array.from(dbeta) };
+  return { A, B, C, dgamma: Float32Array.from(dgamma), dbeta: Float32Array.from(dbeta) };
 }
 
+function backwardValues(
+  l: Layout,
+  x: Float32Array,
+  dy: Float32Array,
+  gamma: Float32Array,
+  mean: Float64Array,
+  rstd: Float64Array,
+): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
+  // Per (sample, channel): sum dy and sum dy * x, in one pass.
+  const sdy = new Float64Array(l.batch * l.channels);
+  const sdyx = new Float64Array(l.batch * l.channels);
+  for (let n = 0; n < l.batch; n++) {
+    const o = n * l.channels;
+    let p = n * l.space * l.channels;
+    for (let s = 0; s < l.space; s++) {
+      for (let c = 0; c < l.channels; c++, p++) {
+        sdy[o + c] += dy[p];
+        sdyx[o + c] += dy[p] * x[p];
+      }
+    }
+  }
+  const { A, B, C, dgamma, dbeta } = backwardCoefficients(l, { s1: sdy, s2: sdyx }, gamma, mean, rstd);
+  const dx = new Float32Array(x.length);
+  affine(l, dy, A, C, dx, x, B);
+  return { dx, dgamma, dbeta };
+}
+
+let wasmBroken: string | null = null;
+
+/** The WebAssembly engine, or null (SEGSTATION_CPU_KERNELS=tfjs, or a module that does not load: said once). */
+function wasmEngine(l: Layout): WasmNorm | null {
+  if (wasmBroken !== null || process.env.SEGSTATION_CPU_KERNELS === 'tfjs') return null;
+  if (WasmNorm.bytesFor({ batch: l.batch, space: l.space, channels: l.channels }) > WasmPool.MAX_BYTES) return null;
+  try {
+    return wasmNorm();
+  } catch (error) {
+    wasmBroken = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`segstation: WebAssembly normalisation unavailable, using JavaScript loops (${wasmBroken})`);
+    return null;
+  }
+}
+
+const toF32 = (v: Float64Array): Float32Array => Float32Array.from(v);
+
 /**
- * Group normalisation of x ([batch, ...space, channels], channels-last) with per-channel gamma and beta: groups = 1
- * is layer norm, groups = channels instance norm. Equals groupNormReference; on the cpu backend computed in 2 passes
- * forward and 2 backward.
+ * The fused op on the WebAssembly engine: normalisation, then a leaky ReLU of slope alpha unless alpha is null. The
+ * gradient recovers the ReLU's slope from its output (alpha >= 0 keeps the sign), so no pre-activation is kept.
  */
-export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
-  if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32') return groupNormReference(x, gamma, beta, groups, epsilon);
-  const l = layoutOf(x, groups);
+function wasmGroupNorm(engine: WasmNorm, l: Layout, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, alpha: number | null): tf.Tensor {
+  const shape = { batch: l.batch, space: l.space, channels: l.channels };
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, gi, bi, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const gv = gi.dataSync() as Float32Array;
+    const bv = bi.dataSync() as Float32Array;
+    let mean: Float64Array = new Float64Array(0);
+    let rstd: Float64Array = new Float64Array(0);
+    const y = engine.forward(shape, xi.dataSync() as Float32Array, alpha, (sums: ChannelSums): ForwardCoefficients => {
+      ({ mean, rstd } = statistics(l, sums, epsilon));
+      const { a, b } = forwardCoefficients(l, mean, rstd, gv, bv);
+      return { scale: toF32(a), shift: toF32(b) };
+    });
+    const value = tf.tensor(y, xi.shape, 'float32');
+    save(alpha === null ? [xi, gi] : [xi, gi, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, gs, ys] = saved;
+        let dgamma: Float32Array = new Float32Array(0);
+        let dbeta: Float32Array = new Float32Array(0);
+        const yv = ys ? (ys.dataSync() as Float32Array) : null;
+        const dx = engine.backward(shape, xs.dataSync() as Float32Array, dy.dataSync() as Float32Array, yv, alpha, (sums: ChannelSums): BackwardCoefficients => {
+          const c = backwardCoefficients(l, sums, gs.dataSync() as Float32Array, mean, rstd);
+          ({ dgamma, dbeta } = c);
+          return { A: toF32(c.A), B: toF32(c.B), C: toF32(c.C) };
+        });
+        return [tf.tensor(dx, xs.shape, 'float32'), tf.tensor(dgamma, gs.shape, 'float32'), tf.tensor(dbeta, gs.shape, 'float32')];
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+/** The fused op in JavaScript loops (no activation: the caller applies tfjs' leaky ReLU). */
+function jsGroupNorm(l: Layout, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, gi, bi, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const xv = xi.dataSync() as Float32Array;
@@ -184,4 +254,31 @@ export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, group
     };
   });
   return op(x, gamma, beta);
+}
+
+/**
+ * Group normalisation of x ([batch, ...space, channels], channels-last) with per-channel gamma and beta: groups = 1
+ * is layer norm, groups = channels instance norm. Equals groupNormReference; on the cpu backend computed in 2 passes
+ * forward and 2 backward.
+ */
+export function groupNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number): tf.Tensor {
+  if (tf.getBackend() !== 'cpu' || x.dtype !== 'float32') return groupNormReference(x, gamma, beta, groups, epsilon);
+  const l = layoutOf(x, groups);
+  const engine = wasmEngine(l);
+  return engine ? wasmGroupNorm(engine, l, x, gamma, beta, epsilon, null) : jsGroupNorm(l, x, gamma, beta, epsilon);
+}
+
+/**
+ * leakyRelu(groupNorm(x, ...), alpha): the normalisation block of a U-Net. On the cpu backend the activation is
+ * fused into the normalisation's output pass and its gradient into the normalisation's gradient passes, so the
+ * block costs 2 passes each way and keeps one tensor instead of two. alpha must be >= 0.
+ */
+export function groupNormLeakyRelu(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, groups: number, epsilon: number, alpha: number): tf.Tensor {
+  if (!(alpha >= 0)) throw new Error(`groupNormLeakyRelu: the slope must be >= 0 (its gradient is read from the output's sign), got ${alpha}`);
+  if (tf.getBackend() === 'cpu' && x.dtype === 'float32') {
+    const l = layoutOf(x, groups);
+    const engine = wasmEngine(l);
+    if (engine) return wasmGroupNorm(engine, l, x, gamma, beta, epsilon, alpha);
+  }
+  return tf.tidy(() => tf.leakyRelu(groupNorm(x, gamma, beta, groups, epsilon), alpha));
 }

@@ -277,15 +277,21 @@ export function accumulate(dst: usize, src: usize, n: i32): void {
   addFloats(dst, src, n);
 }
 
+/** The next chunk index for this thread: chunks are claimed from a shared counter, so fast threads take more. */
+@inline function claim(counter: usize): i32 {
+  return atomic.add<i32>(counter, 1);
+}
+
 /**
- * Forward convolution of output rows [row0, row0 + rows) in chunks of `chunk` rows: patches into `a` (or, with
- * direct, x's rows themselves: 1x1 kernels), times the packed filter `bp` into y (through the scratch `c` when the
- * padded width np differs from outC). One thread's share of conv(); geometry from setGeometry.
+ * Forward convolution of output rows [0, rows), shared by every thread that runs it on the same counter: chunks of
+ * `chunk` rows, each patches into `a` (or, with direct, x's rows themselves: 1x1 kernels), times the packed filter
+ * `bp` into y (through the scratch `c` when the padded width np differs from outC). Geometry from setGeometry.
  */
-export function convRows(x: usize, y: usize, bp: usize, a: usize, c: usize, kc: i32, np: i32, outC: i32, row0: i32, rows: i32, chunk: i32, direct: i32): void {
-  const end = row0 + rows;
-  for (let r = row0; r < end; r += chunk) {
-    const m = min(chunk, end - r);
+export function convRows(x: usize, y: usize, bp: usize, a: usize, c: usize, kc: i32, np: i32, outC: i32, rows: i32, chunk: i32, direct: i32, counter: usize): void {
+  for (;;) {
+    const r = claim(counter) * chunk;
+    if (r >= rows) break;
+    const m = min(chunk, rows - r);
     let pa = a;
     if (direct) pa = x + ((<usize>r * <usize>kc) << 2);
     else im2col(x, a, kc, r, m);
@@ -297,13 +303,14 @@ export function convRows(x: usize, y: usize, bp: usize, a: usize, c: usize, kc: 
 }
 
 /**
- * Filter gradient over output rows [row0, row0 + rows): acc[ka x np] += patches^T * dy, in chunks (dy rows padded to
- * np columns through `b` when outC is not a multiple of 8). One thread's share of backpropFilter().
+ * Filter gradient over output rows [0, rows), shared like convRows: acc[ka x np] (this thread's own) += patches^T *
+ * dy over the chunks this thread claims (dy rows padded to np columns through `b` when outC is not a multiple of 8).
  */
-export function filterRows(x: usize, dy: usize, a: usize, b: usize, acc: usize, ka: i32, np: i32, outC: i32, row0: i32, rows: i32, chunk: i32): void {
-  const end = row0 + rows;
-  for (let r = row0; r < end; r += chunk) {
-    const m = min(chunk, end - r);
+export function filterRows(x: usize, dy: usize, a: usize, b: usize, acc: usize, ka: i32, np: i32, outC: i32, rows: i32, chunk: i32, counter: usize): void {
+  for (;;) {
+    const r = claim(counter) * chunk;
+    if (r >= rows) break;
+    const m = min(chunk, rows - r);
     im2col(x, a, ka, r, m);
     let pb = dy + ((<usize>r * <usize>outC) << 2);
     if (np != outC) {
@@ -311,5 +318,168 @@ export function filterRows(x: usize, dy: usize, a: usize, b: usize, acc: usize, 
       pb = b;
     }
     gemmAtB(a, ka, pb, np, acc, np, m, ka, np);
+  }
+}
+
+// ---- Implicit GEMM: the convolution straight from x, without a patch matrix ----------------------------------------
+// For few channels the patch matrix costs as much as the multiplication (each patch value is used outC times only).
+// Here the output is computed line by line (one (batch, od, oh) output row of outW voxels); for each line the taps
+// (kd, kh, kw) that land inside the input are listed once, and a tile of 4 output voxels x 8 output channels keeps its
+// sums in registers over every tap and input channel. Voxels near the line's ends, whose taps may fall outside the
+// input, take a 1-voxel kernel that skips those taps.
+
+const TAP_BYTES: usize = 12; // per tap: byte address of the input line (i32), kw (i32), byte offset of the tap's rows in a panel (i32)
+
+/** Lists the taps of output line `line` whose input line exists; returns their count. */
+function lineTaps(x: usize, taps: usize, line: i32, c: i32): i32 {
+  const outDH = outD * outH;
+  const b = line / outDH;
+  let rem = line - b * outDH;
+  const od = rem / outH;
+  const oh = rem - od * outH;
+  let count = 0;
+  for (let kd = 0; kd < kD; kd++) {
+    const id = od * sD - pD + kd * dD;
+    if (id < 0 || id >= inD) continue;
+    for (let kh = 0; kh < kH; kh++) {
+      const ih = oh * sH - pH + kh * dH;
+      if (ih < 0 || ih >= inH) continue;
+      const lineAt = x + ((<usize>(((b * inD + id) * inH + ih) * inW) * <usize>c) << 2);
+      for (let kw = 0; kw < kW; kw++) {
+        const rec = taps + <usize>count * TAP_BYTES;
+        store<u32>(rec, <u32>lineAt);
+        store<i32>(rec, kw, 4);
+        store<i32>(rec, ((kd * kH + kh) * kW + kw) * c * 32, 8);
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/** out[4 x 8] = sum over taps and channels, for output voxels ow..ow+3 (all taps inside the input). */
+@inline function directTile4x8(taps: usize, count: i32, ow: i32, c: i32, panel: usize, out: usize, ldo: usize): void {
+  let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
+  let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
+  const rowStep = <usize>(sW * c) << 2;
+  const r2 = rowStep + rowStep, r3 = r2 + rowStep;
+  for (let t = 0; t < count; t++) {
+    const rec = taps + <usize>t * TAP_BYTES;
+    let pa = <usize>load<u32>(rec) + (<usize>((ow * sW - pW + load<i32>(rec, 4) * dW) * c) << 2);
+    let pb = panel + <usize>load<i32>(rec, 8);
+    for (let kk = 0; kk < c; kk++) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      let s = v128.load32_splat(pa);
+      x00 = f32x4.add(x00, f32x4.mul(s, b0));
+      x01 = f32x4.add(x01, f32x4.mul(s, b1));
+      s = v128.load32_splat(pa + rowStep);
+      x10 = f32x4.add(x10, f32x4.mul(s, b0));
+      x11 = f32x4.add(x11, f32x4.mul(s, b1));
+      s = v128.load32_splat(pa + r2);
+      x20 = f32x4.add(x20, f32x4.mul(s, b0));
+      x21 = f32x4.add(x21, f32x4.mul(s, b1));
+      s = v128.load32_splat(pa + r3);
+      x30 = f32x4.add(x30, f32x4.mul(s, b0));
+      x31 = f32x4.add(x31, f32x4.mul(s, b1));
+      pa += 4;
+      pb += 32;
+    }
+  }
+  const o1 = out + ldo, o2 = o1 + ldo, o3 = o2 + ldo;
+  v128.store(out, x00); v128.store(out, x01, 16);
+  v128.store(o1, x10); v128.store(o1, x11, 16);
+  v128.store(o2, x20); v128.store(o2, x21, 16);
+  v128.store(o3, x30); v128.store(o3, x31, 16);
+}
+
+/** out[1 x 8] for output voxel ow, skipping the taps whose input column falls outside the input. */
+@inline function directRow8(taps: usize, count: i32, ow: i32, c: i32, panel: usize, out: usize): void {
+  let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+  for (let t = 0; t < count; t++) {
+    const rec = taps + <usize>t * TAP_BYTES;
+    const iw = ow * sW - pW + load<i32>(rec, 4) * dW;
+    if (iw < 0 || iw >= inW) continue;
+    let pa = <usize>load<u32>(rec) + (<usize>(iw * c) << 2);
+    let pb = panel + <usize>load<i32>(rec, 8);
+    for (let kk = 0; kk < c; kk++) {
+      const s = v128.load32_splat(pa);
+      x0 = f32x4.add(x0, f32x4.mul(s, v128.load(pb)));
+      x1 = f32x4.add(x1, f32x4.mul(s, v128.load(pb, 16)));
+      pa += 4;
+      pb += 32;
+    }
+  }
+  v128.store(out, x0); v128.store(out, x1, 16);
+}
+
+/**
+ * Forward convolution as implicit GEMM over output lines [0, lines) (lines = batch * outD * outH), shared by every
+ * thread on the same counter, `linesPerClaim` at a time. bp: the filter packed in panels of 8 output channels (kc =
+ * kD*kH*kW*c rows each); scratch: this thread's room for the tap list and, when np != outC, one line of np floats
+ * per voxel. Geometry from setGeometry.
+ */
+export function convImplicit(x: usize, y: usize, bp: usize, scratch: usize, kc: i32, np: i32, outC: i32, lines: i32, linesPerClaim: i32, counter: usize): void {
+  const c = inC;
+  const taps = scratch;
+  const lineBuffer = scratch + ((<usize>(kD * kH * kW) * TAP_BYTES + 63) & ~(<usize>63));
+  // Output columns whose taps are all inside the input: [owLo, owHi).
+  const owLo = min(outW, (pW + sW - 1) / sW);
+  const last = inW - 1 + pW - (kW - 1) * dW;
+  const owHi = max(owLo, last < 0 ? 0 : min(outW, last / sW + 1));
+  const ldo = <usize>np << 2;
+  for (;;) {
+    const first = claim(counter) * linesPerClaim;
+    if (first >= lines) break;
+    const end = min(lines, first + linesPerClaim);
+    for (let line = first; line < end; line++) {
+      const count = lineTaps(x, taps, line, c);
+      const target = np == outC ? y + ((<usize>line * <usize>outW * <usize>outC) << 2) : lineBuffer;
+      for (let j = 0; j < np; j += 8) {
+        const panel = bp + ((<usize>j * <usize>kc) << 2);
+        const out = target + (<usize>j << 2);
+        let ow = 0;
+        for (; ow < owLo; ow++) directRow8(taps, count, ow, c, panel, out + <usize>ow * ldo);
+        for (; ow + 4 <= owHi; ow += 4) directTile4x8(taps, count, ow, c, panel, out + <usize>ow * ldo, ldo);
+        for (; ow < outW; ow++) directRow8(taps, count, ow, c, panel, out + <usize>ow * ldo);
+      }
+      if (np != outC) copyRows(lineBuffer, np, y + ((<usize>line * <usize>outW * <usize>outC) << 2), outC, outW, outC, 0);
+    }
+  }
+}
+
+/**
+ * Filter gradient as implicit GEMM over output lines [0, lines), shared like convImplicit: for each line and tap,
+ * acc[tap rows, np] += x(tap-shifted input row)^T * dy(line) over the output columns whose input column exists.
+ * c (= inC) must be a multiple of 4; dy rows are padded to np columns through `scratch` when outC != np.
+ */
+export function filterImplicit(x: usize, dy: usize, scratch: usize, acc: usize, np: i32, outC: i32, lines: i32, linesPerClaim: i32, counter: usize): void {
+  const c = inC;
+  const taps = scratch;
+  const dyBuffer = scratch + ((<usize>(kD * kH * kW) * TAP_BYTES + 63) & ~(<usize>63));
+  const lda = sW * c;
+  for (;;) {
+    const first = claim(counter) * linesPerClaim;
+    if (first >= lines) break;
+    const end = min(lines, first + linesPerClaim);
+    for (let line = first; line < end; line++) {
+      const count = lineTaps(x, taps, line, c);
+      let pb = dy + ((<usize>line * <usize>outW * <usize>outC) << 2);
+      if (np != outC) {
+        copyRows(pb, outC, dyBuffer, np, outW, outC, np);
+        pb = dyBuffer;
+      }
+      for (let t = 0; t < count; t++) {
+        const rec = taps + <usize>t * TAP_BYTES;
+        const shift = load<i32>(rec, 4) * dW - pW; // iw = ow * sW + shift
+        // ow range with 0 <= iw < inW
+        let lo = shift >= 0 ? 0 : (-shift + sW - 1) / sW;
+        const top = inW - 1 - shift;
+        const hi = top < 0 ? 0 : min(outW, top / sW + 1);
+        if (lo >= hi) continue;
+        const pa = <usize>load<u32>(rec) + (<usize>((lo * sW + shift) * c) << 2);
+        const rows = acc + <usize>load<i32>(rec, 8) * (<usize>np >> 3); // the tap's c rows of np floats
+        gemmAtB(pa, lda, pb + ((<usize>lo * <usize>np) << 2), np, rows, np, hi - lo, c, np);
+      }
+    }
   }
 }

@@ -1,13 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConvModule, WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
+import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
+import { WasmNorm } from '../../../../main/training/backend/wasm-norm.ts';
+import { loadKernelModule, WasmPool } from '../../../../main/training/backend/wasm-pool.ts';
 import { mulberry32 } from '../../../../main/util/random.ts';
 
-const module = loadConvModule();
-const single = new WasmConv(module, 1);
-const pooled = new WasmConv(module, 3);
+const module = loadKernelModule();
+const single = new WasmConv(new WasmPool(module, 1));
+const pooled = new WasmConv(new WasmPool(module, 3));
+const singleNorm = new WasmNorm(single.pool);
+const pooledNorm = new WasmNorm(pooled.pool);
 
 afterAll(async () => {
-  await pooled.shutdown();
+  await pooled.pool.shutdown();
 });
 
 function random(n: number, seed: number): Float32Array {
@@ -31,7 +35,7 @@ async function whenReady(engine: WasmConv, threads: number): Promise<void> {
   }
 }
 
-describe('convolution worker threads', () => {
+describe('kernel pool threads', () => {
   const cases = [
     { name: 'stride 1 same, batch 2', g: geometry({}) },
     { name: 'stride 2, 8 output channels (no padding of the width)', g: geometry({ strideD: 2, strideH: 2, strideW: 2, outD: 3, outH: 3, outW: 4, outC: 8 }) },
@@ -55,13 +59,42 @@ describe('convolution worker threads', () => {
   });
 
   it('shuts down: workers exit and the engine keeps working on its own thread', async () => {
-    const engine = new WasmConv(module, 2);
+    const engine = new WasmConv(new WasmPool(module, 2));
     await whenReady(engine, 2);
-    await engine.shutdown();
+    await engine.pool.shutdown();
     expect(engine.threads).toBe(1);
     const g = geometry({});
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 4);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 5);
     expect(engine.conv(g, x, w)).toEqual(single.conv(g, x, w));
+  });
+
+  it('normalisation: three threads give what one gives, and the sums are those of the data', async () => {
+    await whenReady(pooled, 3);
+    const shape = { batch: 2, space: 1500, channels: 12 }; // 682 rows per chunk: several chunks per sample
+    const n = shape.batch * shape.space * shape.channels;
+    const x = random(n, 6);
+    const dy = random(n, 7);
+    const expected = { s1: new Float64Array(24), s2: new Float64Array(24) };
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(i / (shape.space * shape.channels)) * shape.channels + (i % shape.channels);
+      expected.s1[k] += x[i];
+      expected.s2[k] += x[i] * x[i];
+    }
+    const seen: Float64Array[] = [];
+    const coefficients = (sums: { s1: Float64Array; s2: Float64Array }) => {
+      seen.push(sums.s1, sums.s2);
+      return { scale: Float32Array.from({ length: 24 }, (_, i) => 1 + i / 10), shift: Float32Array.from({ length: 24 }, (_, i) => -i / 7) };
+    };
+    const one = singleNorm.forward(shape, x, 0.1, coefficients);
+    const three = pooledNorm.forward(shape, x, 0.1, coefficients);
+    expect(seen).toHaveLength(4); // sums of x and x^2, on one thread then on three
+    seen.forEach((sums, i) => {
+      const want = i % 2 === 0 ? expected.s1 : expected.s2;
+      for (let k = 0; k < 24; k++) expect(sums[k]).toBeCloseTo(want[k], 6);
+    });
+    expect(three).toEqual(one); // the output pass is elementwise
+    const back = () => ({ A: Float32Array.from({ length: 24 }, (_, i) => i / 3), B: Float32Array.from({ length: 24 }, () => -0.5), C: Float32Array.from({ length: 24 }, (_, i) => i) });
+    expect(pooledNorm.backward(shape, x, dy, one, 0.1, back)).toEqual(singleNorm.backward(shape, x, dy, one, 0.1, back));
   });
 });
