@@ -231,12 +231,29 @@ export function packPanels(b: usize, ldb: i32, dst: usize, k: i32, n: i32, trans
 }
 
 /**
- * C[k x n] += A[m x k]^T * B[m x n] (the filter gradient: patches^T * dy). k is a multiple of 4, n of 8; lda, ldb,
- * ldc in floats.
+ * C[k x n] += A[m x k]^T * B[m x n] (the filter gradient: patches^T * dy). n is a multiple of 8; lda, ldb, ldc in
+ * floats. Rows of C in blocks of 4, then one at a time.
  */
 export function gemmAtB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, m: i32, k: i32, n: i32): void {
   const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
-  for (let i = 0; i < k; i += 4) {
+  const k4 = k & ~3;
+  for (let i = k4; i < k; i++) {
+    for (let j = 0; j < n; j += 8) {
+      const c0 = c + <usize>i * ldcB + (<usize>j << 2);
+      let x0 = v128.load(c0), x1 = v128.load(c0, 16);
+      let pa = a + (<usize>i << 2);
+      let pb = b + (<usize>j << 2);
+      for (let r = 0; r < m; r++) {
+        const s = v128.load32_splat(pa);
+        x0 = f32x4.add(x0, f32x4.mul(s, v128.load(pb)));
+        x1 = f32x4.add(x1, f32x4.mul(s, v128.load(pb, 16)));
+        pa += ldaB;
+        pb += ldbB;
+      }
+      v128.store(c0, x0); v128.store(c0, x1, 16);
+    }
+  }
+  for (let i = 0; i < k4; i += 4) {
     for (let j = 0; j < n; j += 8) {
       const c0 = c + <usize>i * ldcB + (<usize>j << 2);
       const c1 = c0 + ldcB, c2 = c1 + ldcB, c3 = c2 + ldcB;
@@ -450,7 +467,7 @@ export function convImplicit(x: usize, y: usize, bp: usize, scratch: usize, kc: 
 /**
  * Filter gradient as implicit GEMM over output lines [0, lines), shared like convImplicit: for each line and tap,
  * acc[tap rows, np] += x(tap-shifted input row)^T * dy(line) over the output columns whose input column exists.
- * c (= inC) must be a multiple of 4; dy rows are padded to np columns through `scratch` when outC != np.
+ * dy rows are padded to np columns through `scratch` when outC != np.
  */
 export function filterImplicit(x: usize, dy: usize, scratch: usize, acc: usize, np: i32, outC: i32, lines: i32, linesPerClaim: i32, counter: usize): void {
   const c = inC;
