@@ -54,6 +54,9 @@ describe('fast elementwise kernels on cpu match tfjs', () => {
     { name: 'scalar on the left', a: [], b: [4, 9] },
     { name: 'both broadcast', a: [3, 1, 5], b: [1, 4, 1] },
     { name: 'group norm', a: [2, 3, 3, 2, 4], b: [2, 1, 1, 2, 1] },
+    { name: 'per-pixel statistics (softmax)', a: [2, 3, 5, 3], b: [2, 3, 5, 1] },
+    { name: 'scalar on the right', a: [3, 7], b: [] },
+    { name: 'per-row column', a: [4, 1], b: [4, 5] },
   ];
   for (const op of ['Add', 'Sub', 'Multiply', 'RealDiv', 'Greater'] as const) {
     it.each(broadcasts)(`${op}: $name`, ({ a, b }) => {
@@ -83,6 +86,44 @@ describe('fast elementwise kernels on cpu match tfjs', () => {
     });
   });
 
+  it.each([
+    { name: 'channels, keepDims (softmax)', shape: [2, 3, 5, 4], axis: [-1], keepDims: true },
+    { name: 'two trailing axes', shape: [3, 4, 5], axis: [1, 2], keepDims: false },
+    { name: 'everything', shape: [6, 7], axis: [0, 1], keepDims: false },
+    { name: 'a leading axis (tfjs transposes)', shape: [4, 3, 2], axis: [0], keepDims: true },
+  ])('Max: $name', ({ shape, axis, keepDims }) => {
+    tf.tidy(() => {
+      // Ties, -Infinity and a NaN (which wins its row in tfjs).
+      const values = random(shape, 12).dataSync().map((v, i) => (i === 7 ? NaN : i === 3 ? -Infinity : Math.round(v * 4)));
+      const x = tf.tensor(values, shape);
+      const attrs = { reductionIndices: axis, keepDims };
+      const fast = tf.engine().runKernel('Max', { x }, attrs) as tf.Tensor;
+      const expected = runReplacedElementwiseKernel('Max', { x }, attrs) as tf.Tensor;
+      expect(fast.shape).toEqual(expected.shape);
+      expect(Array.from(fast.dataSync())).toEqual(Array.from(expected.dataSync()));
+    });
+  });
+
+  it('logSoftmax and its gradient match the same maths on tfjs kernels', () => {
+    tf.tidy(() => {
+      const logits = tf.mul(random([2, 5, 7, 3], 8), 6);
+      const weights = random([2, 5, 7, 3], 9);
+      const loss = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.logSoftmax(t), weights));
+      const [value, grad] = [loss(logits), tf.grad(loss)(logits)];
+      // The same maths with the replaced kernels only: log-softmax = x - max - log(sum(exp(x - max))).
+      const run = (name: 'Sub' | 'Exp' | 'Sum' | 'Multiply', inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor =>
+        runReplacedElementwiseKernel(name, inputs, attrs) as tf.Tensor;
+      const shifted = run('Sub', { a: logits, b: tf.max(logits, -1, true) });
+      const lse = tf.log(run('Sum', { x: run('Exp', { x: shifted }) }, { axis: [3], keepDims: true }));
+      const reference = run('Sub', { a: shifted, b: lse });
+      expect(Math.abs(value.dataSync()[0] - run('Sum', { x: run('Multiply', { a: reference, b: weights }) }, { axis: [0, 1, 2, 3] }).dataSync()[0])).toBeLessThan(1e-4);
+      // d/dx sum(w * logsoftmax(x)) = w - softmax(x) * sum(w).
+      const softmax = run('Exp', { x: reference });
+      const expected = run('Sub', { a: weights, b: run('Multiply', { a: softmax, b: run('Sum', { x: weights }, { axis: [3], keepDims: true }) }) });
+      expectClose(grad, expected, 1e-5);
+    });
+  });
+
   it('int32 arithmetic goes to tfjs and keeps its dtype', () => {
     const r = tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([5], [1], 'int32'));
     expect(r.dtype).toBe('int32');
@@ -95,6 +136,10 @@ describe('fast elementwise kernels on cpu match tfjs', () => {
     { name: 'last axis', shape: [4, 6, 3], axis: [-1], keepDims: false },
     { name: 'everything', shape: [5, 6], axis: [0, 1], keepDims: false },
     { name: 'middle axis', shape: [3, 8, 2], axis: [1], keepDims: true },
+    { name: 'bias gradient, rows not a multiple of 4', shape: [2, 9, 11, 5], axis: [0, 1, 2], keepDims: false },
+    { name: 'bias gradient of a 3D layer', shape: [1, 5, 6, 7, 3], axis: [0, 1, 2, 3], keepDims: false },
+    { name: 'softmax denominator', shape: [2, 7, 9, 3], axis: [3], keepDims: true },
+    { name: 'leading axis of a long matrix', shape: [150, 3], axis: [0], keepDims: true },
   ];
   for (const op of ['Sum', 'Mean'] as const) {
     it.each(reductions)(`${op}: $name`, ({ shape, axis, keepDims }) => {

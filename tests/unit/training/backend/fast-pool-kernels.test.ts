@@ -36,6 +36,8 @@ describe('fast max-pooling gradients match tfjs', () => {
     { name: '2x2 s2 valid (U-Net)', x: [2, 6, 8, 5], k: 2, s: 2, pad: 'valid' as const },
     { name: '3x3 s2 same, odd size', x: [1, 7, 5, 3], k: 3, s: 2, pad: 'same' as const },
     { name: '3x3 s1 same, overlapping', x: [2, 5, 6, 2], k: 3, s: 1, pad: 'same' as const },
+    { name: '2x2 s2 valid, odd size (last row and column dropped)', x: [1, 7, 5, 3], k: 2, s: 2, pad: 'valid' as const },
+    { name: '2x2 s2 same, odd size (padded)', x: [2, 5, 3, 2], k: 2, s: 2, pad: 'same' as const },
   ];
   for (const ties of [false, true]) {
     it.each(cases2d)(`MaxPoolGrad $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
@@ -54,6 +56,8 @@ describe('fast max-pooling gradients match tfjs', () => {
   const cases3d = [
     { name: '2x2x2 s2 valid (U-Net)', x: [2, 4, 6, 4, 3], k: 2, s: 2, pad: 'valid' as const },
     { name: '3x3x3 s2 same, odd size', x: [1, 5, 3, 7, 2], k: 3, s: 2, pad: 'same' as const },
+    { name: '2x2x2 s2 valid, odd sizes', x: [1, 5, 4, 3, 2], k: 2, s: 2, pad: 'valid' as const },
+    { name: '1x2x2 s(1,2,2) (in-plane pooling)', x: [2, 3, 4, 6, 2], k: [1, 2, 2] as [number, number, number], s: [1, 2, 2] as [number, number, number], pad: 'valid' as const },
   ];
   for (const ties of [false, true]) {
     it.each(cases3d)(`MaxPool3DGrad $name${ties ? ' with ties' : ''}`, ({ x, k, s, pad }) => {
@@ -85,6 +89,26 @@ describe('fast max-pooling gradients match tfjs', () => {
       });
     });
   }
+
+  it.each([
+    { name: '2D', shape: [1, 4, 4, 2], pool: 'MaxPool', grad: 'MaxPoolGrad' },
+    { name: '3D', shape: [1, 2, 4, 4, 1], pool: 'MaxPool3D', grad: 'MaxPool3DGrad' },
+  ] as const)('$name 2x2 pooling and its gradient with NaN and -Infinity values (whole windows in 2D) equal tfjs', ({ shape, pool, grad }) => {
+    tf.tidy(() => {
+      const values = Array.from({ length: 32 }, (_, i) => ((i * 7) % 5) - 2);
+      // 2D: a NaN among numbers, a window of NaNs and one of -Infinity (channel-last indices); 3D: scattered NaN / -Infinity.
+      [0, 2].forEach((i) => (values[i] = NaN));
+      if (pool === 'MaxPool') [4, 6, 12, 14].forEach((i) => (values[i] = NaN));
+      [17, 19, 25, 27].forEach((i) => (values[i] = -Infinity));
+      const input = tf.tensor(values, [...shape]);
+      const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+      const output = tf.engine().runKernel(pool, { x: input }, attrs) as tf.Tensor;
+      expect(Array.from(output.dataSync())).toEqual(Array.from(runReplacedPoolKernel(pool, { x: input }, attrs).dataSync()));
+      const dy = random(output.shape, 9, false);
+      const fast = tf.engine().runKernel(grad, { dy, input, output }, attrs) as tf.Tensor;
+      expect(Array.from(fast.dataSync())).toEqual(Array.from(runReplacedPoolKernel(grad, { dy, input, output }, attrs).dataSync()));
+    });
+  });
 
   it('MaxPool of a hand-checked 4x4 image, with a NaN ignored and a negative window', () => {
     const x = tf.tensor4d([1, 5, 2, 0, 3, 4, 9, NaN, -7, -6, -1, 2, -8, -9, 3, 1], [1, 4, 4, 1]);
