@@ -48,6 +48,26 @@ describe('Adam', () => {
     expectClose(run({ type: 'adam', lr }, [1], [[g1], [g2]]), [[0.9], [0.9 - step]]);
   });
 
+  it.each([
+    { type: 'adam', lr: 0.01, weightDecay: 0 },
+    { type: 'adam', lr: 0.003, weightDecay: 0.05 },
+    { type: 'adamw', lr: 0.01, weightDecay: 0.1 },
+  ] as const)('the one-loop cpu update equals the op-by-op update over several steps: %o', (config) => {
+    const rand = (i: number, k: number): number => Math.sin(i * 12.9898 + k * 78.233) * 2;
+    const w0 = Array.from({ length: 37 }, (_, i) => rand(i, 0));
+    const grads = Array.from({ length: 5 }, (_, k) => w0.map((_, i) => rand(i, k + 1)));
+    const fused = run(config, w0, grads);
+    process.env.SEGSTATION_CPU_KERNELS = 'tfjs';
+    try {
+      const ops = run(config, w0, grads);
+      fused.forEach((row, k) => row.forEach((v, i) => expect(Math.abs(v - ops[k][i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(v)))));
+      // The weights moved: the comparison is not between two unchanged copies.
+      expect(Math.abs(fused[4][0] - w0[0])).toBeGreaterThan(1e-3);
+    } finally {
+      delete process.env.SEGSTATION_CPU_KERNELS;
+    }
+  });
+
   it('Adam weight decay is an L2 term in the gradient; AdamW decays the weight outside the adaptive step', () => {
     // Adam: g' = 0.5 + 0.1 * 1 = 0.6 -> still a step of lr against sign(g'), the decay is swallowed by normalisation.
     expectClose(run({ type: 'adam', lr: 0.1, weightDecay: 0.1 }, [1], [[0.5]]), [[0.9]]);
