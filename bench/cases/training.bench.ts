@@ -19,6 +19,7 @@ import { createWeights, runNetwork, trainableVariables } from '../../models/forw
 import { buildUNet, type UNetConfigInput } from '../../models/unet.ts';
 import { ensureGradients, selectBackend, type BackendName } from '../../main/training/backend/index.ts';
 import { createOptimizer } from '../../main/training/optim/index.ts';
+import { defaultKernelThreads, kernelVariant } from '../../main/training/backend/wasm-pool.ts';
 import { tsxExecArgv } from '../../main/training/runs/tsx.ts';
 import { emit, median } from '../lib/result.ts';
 
@@ -186,6 +187,7 @@ if (mode === '--measure') {
           (reference
             ? `; PyTorch step ${reference.stepMs.toFixed(0)} ms (${(reference.cpuMs / 1000).toFixed(2)} CPU s), peak ${reference.peakMb.toFixed(0)} MB; CPU-time ratio ${(reference.cpuMs / (m.cpuMs as number)).toPrecision(2)}x`
             : '; python3-torch is not installed, so no PyTorch reference this run') +
+          (label === 'cpu' ? `; WebAssembly kernels: ${kernelVariant()}, ${defaultKernelThreads()} threads` : '') +
           `; median of ${TIMED_STEPS} steps after 1 warm-up`,
       });
     }

@@ -5,6 +5,7 @@
 // must be: this thread works its own share, then waits on the others.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
 /** The module's exports (byte offsets into the shared memory; see conv.as and norm.as). */
@@ -41,6 +42,7 @@ export interface WasmModule {
   readonly kind?: 'module';
 }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: object };
@@ -48,6 +50,7 @@ interface WasmApi {
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 const WASM_URL = new URL('./wasm/kernels.wasm', import.meta.url);
+const RELAXED_WASM_URL = new URL('./wasm/kernels-relaxed.wasm', import.meta.url);
 const WORKER_URL = new URL('./wasm-worker.mjs', import.meta.url);
 // Mailbox layout shared with wasm-worker.mjs (int32 indices).
 const BOX_BYTES = 256;
@@ -230,9 +233,39 @@ export class WasmPool {
   }
 }
 
-/** Compiles kernels.wasm (synchronously: it is a few KiB). */
-export function loadKernelModule(): WasmModule {
-  return new WA.Module(readFileSync(WASM_URL));
+/** Which build of the kernels runs: with relaxed SIMD (fused multiply-add) or plain SIMD. */
+export type KernelVariant = 'relaxed-simd' | 'simd';
+
+let relaxedSupport: boolean | null = null;
+
+/**
+ * Whether this runtime compiles the relaxed-SIMD build: V8 11.4+ (Node 22, Electron) does by default; on Node 20 after
+ * switching on V8's (complete, flagged) implementation, a validation-time feature flag.
+ */
+function relaxedSimdAvailable(): boolean {
+  if (relaxedSupport !== null) return relaxedSupport;
+  const relaxed = readFileSync(RELAXED_WASM_URL);
+  relaxedSupport = WA.validate(relaxed);
+  if (!relaxedSupport && Number(process.versions.node.split('.')[0]) === 20) {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedSupport = WA.validate(relaxed);
+  }
+  return relaxedSupport;
+}
+
+/**
+ * The relaxed-SIMD build where the runtime has it, else the plain one; SEGSTATION_WASM_RELAXED=0 forces the plain
+ * one. Relaxed multiply-add is fused or not depending on the CPU: results are deterministic on one machine.
+ */
+export function kernelVariant(): KernelVariant {
+  if (process.env.SEGSTATION_WASM_RELAXED === '0') return 'simd';
+  return relaxedSimdAvailable() ? 'relaxed-simd' : 'simd';
+}
+
+/** Compiles the kernels (synchronously: a few KiB), in the given build or kernelVariant()'s. */
+export function loadKernelModule(variant: KernelVariant = kernelVariant()): WasmModule {
+  if (variant === 'relaxed-simd' && !relaxedSimdAvailable()) throw new Error('this runtime has no relaxed SIMD for kernels-relaxed.wasm');
+  return new WA.Module(readFileSync(variant === 'relaxed-simd' ? RELAXED_WASM_URL : WASM_URL));
 }
 
 let shared: WasmPool | null = null;

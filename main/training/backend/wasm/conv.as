@@ -1,7 +1,7 @@
-// AssemblyScript source of the cpu convolution kernels (built into conv.wasm by build.ts; `npm run build:wasm`).
+// AssemblyScript source of the cpu convolution kernels (built into kernels.wasm by build.ts; `npm run build:wasm`).
 // Channels-last 3D convolution as patch matrix (im2col) x filter matrix, with a register-blocked SIMD SGEMM.
 // A 2D convolution is a 3D one of depth 1. All pointers are byte offsets into the shared memory; matrices are
-// row-major f32. Plain wasm SIMD only (no relaxed-simd FMA: Node 20 needs a flag for it).
+// row-major f32. Built twice (build.ts): plain SIMD, and with relaxed SIMD, where madd is one fused multiply-add.
 
 // Geometry of the current convolution (set once per kernel call by setGeometry, read by im2col/col2im).
 let inD: i32 = 0, inH: i32 = 0, inW: i32 = 0, inC: i32 = 0;
@@ -10,6 +10,12 @@ let kD: i32 = 0, kH: i32 = 0, kW: i32 = 0;
 let sD: i32 = 0, sH: i32 = 0, sW: i32 = 0;
 let dD: i32 = 0, dH: i32 = 0, dW: i32 = 0;
 let pD: i32 = 0, pH: i32 = 0, pW: i32 = 0;
+
+/** acc + a * b: one relaxed fused multiply-add where the build has relaxed SIMD (fewer instructions per flop), else two ops. */
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
 
 /** First free byte after the module's own static data. */
 export function heapBase(): usize {
@@ -149,17 +155,17 @@ export function zero(dst: usize, n: i32): void {
   for (let kk = 0; kk < k; kk++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let s = v128.load32_splat(pa);
-    x00 = f32x4.add(x00, f32x4.mul(s, b0));
-    x01 = f32x4.add(x01, f32x4.mul(s, b1));
+    x00 = madd(s, b0, x00);
+    x01 = madd(s, b1, x01);
     s = v128.load32_splat(pa + a1);
-    x10 = f32x4.add(x10, f32x4.mul(s, b0));
-    x11 = f32x4.add(x11, f32x4.mul(s, b1));
+    x10 = madd(s, b0, x10);
+    x11 = madd(s, b1, x11);
     s = v128.load32_splat(pa + a2);
-    x20 = f32x4.add(x20, f32x4.mul(s, b0));
-    x21 = f32x4.add(x21, f32x4.mul(s, b1));
+    x20 = madd(s, b0, x20);
+    x21 = madd(s, b1, x21);
     s = v128.load32_splat(pa + a3);
-    x30 = f32x4.add(x30, f32x4.mul(s, b0));
-    x31 = f32x4.add(x31, f32x4.mul(s, b1));
+    x30 = madd(s, b0, x30);
+    x31 = madd(s, b1, x31);
     pa += 4;
     pb += 32;
   }
@@ -174,8 +180,8 @@ export function zero(dst: usize, n: i32): void {
   let pa = a, pb = b;
   for (let kk = 0; kk < k; kk++) {
     const s = v128.load32_splat(pa);
-    x0 = f32x4.add(x0, f32x4.mul(s, v128.load(pb)));
-    x1 = f32x4.add(x1, f32x4.mul(s, v128.load(pb, 16)));
+    x0 = madd(s, v128.load(pb), x0);
+    x1 = madd(s, v128.load(pb, 16), x1);
     pa += 4;
     pb += 32;
   }
@@ -245,8 +251,8 @@ export function gemmAtB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i
       let pb = b + (<usize>j << 2);
       for (let r = 0; r < m; r++) {
         const s = v128.load32_splat(pa);
-        x0 = f32x4.add(x0, f32x4.mul(s, v128.load(pb)));
-        x1 = f32x4.add(x1, f32x4.mul(s, v128.load(pb, 16)));
+        x0 = madd(s, v128.load(pb), x0);
+        x1 = madd(s, v128.load(pb, 16), x1);
         pa += ldaB;
         pb += ldbB;
       }
@@ -267,17 +273,17 @@ export function gemmAtB(a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i
         const av = v128.load(pa);
         const b0 = v128.load(pb), b1 = v128.load(pb, 16);
         let s = f32x4.splat(f32x4.extract_lane(av, 0));
-        x00 = f32x4.add(x00, f32x4.mul(s, b0));
-        x01 = f32x4.add(x01, f32x4.mul(s, b1));
+        x00 = madd(s, b0, x00);
+        x01 = madd(s, b1, x01);
         s = f32x4.splat(f32x4.extract_lane(av, 1));
-        x10 = f32x4.add(x10, f32x4.mul(s, b0));
-        x11 = f32x4.add(x11, f32x4.mul(s, b1));
+        x10 = madd(s, b0, x10);
+        x11 = madd(s, b1, x11);
         s = f32x4.splat(f32x4.extract_lane(av, 2));
-        x20 = f32x4.add(x20, f32x4.mul(s, b0));
-        x21 = f32x4.add(x21, f32x4.mul(s, b1));
+        x20 = madd(s, b0, x20);
+        x21 = madd(s, b1, x21);
         s = f32x4.splat(f32x4.extract_lane(av, 3));
-        x30 = f32x4.add(x30, f32x4.mul(s, b0));
-        x31 = f32x4.add(x31, f32x4.mul(s, b1));
+        x30 = madd(s, b0, x30);
+        x31 = madd(s, b1, x31);
         pa += ldaB;
         pb += ldbB;
       }
@@ -387,17 +393,17 @@ function lineTaps(x: usize, taps: usize, line: i32, c: i32): i32 {
     for (let kk = 0; kk < c; kk++) {
       const b0 = v128.load(pb), b1 = v128.load(pb, 16);
       let s = v128.load32_splat(pa);
-      x00 = f32x4.add(x00, f32x4.mul(s, b0));
-      x01 = f32x4.add(x01, f32x4.mul(s, b1));
+      x00 = madd(s, b0, x00);
+      x01 = madd(s, b1, x01);
       s = v128.load32_splat(pa + rowStep);
-      x10 = f32x4.add(x10, f32x4.mul(s, b0));
-      x11 = f32x4.add(x11, f32x4.mul(s, b1));
+      x10 = madd(s, b0, x10);
+      x11 = madd(s, b1, x11);
       s = v128.load32_splat(pa + r2);
-      x20 = f32x4.add(x20, f32x4.mul(s, b0));
-      x21 = f32x4.add(x21, f32x4.mul(s, b1));
+      x20 = madd(s, b0, x20);
+      x21 = madd(s, b1, x21);
       s = v128.load32_splat(pa + r3);
-      x30 = f32x4.add(x30, f32x4.mul(s, b0));
-      x31 = f32x4.add(x31, f32x4.mul(s, b1));
+      x30 = madd(s, b0, x30);
+      x31 = madd(s, b1, x31);
       pa += 4;
       pb += 32;
     }
@@ -420,8 +426,8 @@ function lineTaps(x: usize, taps: usize, line: i32, c: i32): i32 {
     let pb = panel + <usize>load<i32>(rec, 8);
     for (let kk = 0; kk < c; kk++) {
       const s = v128.load32_splat(pa);
-      x0 = f32x4.add(x0, f32x4.mul(s, v128.load(pb)));
-      x1 = f32x4.add(x1, f32x4.mul(s, v128.load(pb, 16)));
+      x0 = madd(s, v128.load(pb), x0);
+      x1 = madd(s, v128.load(pb, 16), x1);
       pa += 4;
       pb += 32;
     }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
-import { loadKernelModule, WasmPool } from '../../../../main/training/backend/wasm-pool.ts';
+import { kernelVariant, loadKernelModule, WasmPool, type KernelVariant } from '../../../../main/training/backend/wasm-pool.ts';
 import { mulberry32 } from '../../../../main/util/random.ts';
 
-const pool = new WasmPool(loadKernelModule(), 1);
-const patchMatrix = new WasmConv(pool, { implicit: false });
-const implicit = new WasmConv(pool, { implicit: true });
+// Both builds where this runtime has relaxed SIMD (Node 20 gets it by flag, Node 22 by default).
+const variants: KernelVariant[] = kernelVariant() === 'relaxed-simd' ? ['relaxed-simd', 'simd'] : ['simd'];
+const engines = variants.map((variant) => {
+  const pool = new WasmPool(loadKernelModule(variant), 1);
+  return { variant, patchMatrix: new WasmConv(pool, { implicit: false }), implicit: new WasmConv(pool, { implicit: true }) };
+});
 
 function random(n: number, seed: number): Float32Array {
   const rand = mulberry32(seed);
@@ -63,9 +66,9 @@ describe('implicit GEMM convolution', () => {
     { name: 'kernel wider than the line is long (no interior tile)', g: geometry(1, [2, 3, 2], 4, 8, [1, 3, 5], [1, 1, 1], [0, 1, 2], [1, 1, 1]) },
     { name: 'padding 2 with a 3-wide kernel (output wider than input)', g: geometry(1, [1, 4, 6], 8, 3, [1, 3, 3], [1, 1, 1], [0, 2, 2], [1, 1, 1]) },
     { name: '2x2x2 stride 2 (downsampling), 16 -> 32', g: geometry(2, [4, 4, 8], 16, 32, [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1]) },
-  ];
+  ].flatMap((c) => engines.map((e) => ({ ...c, ...e })));
 
-  it.each(cases)('$name: forward equals the definition and the patch-matrix path', ({ g }) => {
+  it.each(cases)('$name ($variant): forward equals the definition and the patch-matrix path', ({ g, implicit, patchMatrix }) => {
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 1);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 2);
     const want = reference(g, x, w);
@@ -73,7 +76,7 @@ describe('implicit GEMM convolution', () => {
     expect(maxDiff(patchMatrix.conv(g, x, w), want)).toBeLessThan(1e-4);
   });
 
-  it.each(cases)('$name: filter and input gradients equal the patch-matrix path', ({ g }) => {
+  it.each(cases)('$name ($variant): filter and input gradients equal the patch-matrix path', ({ g, implicit, patchMatrix }) => {
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 3);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 4);
     const dy = random(g.batch * g.outD * g.outH * g.outW * g.outC, 5);
@@ -81,7 +84,7 @@ describe('implicit GEMM convolution', () => {
     expect(maxDiff(implicit.backpropInput(g, dy, w), patchMatrix.backpropInput(g, dy, w))).toBeLessThan(1e-4);
   });
 
-  it('filter gradient is the adjoint of the forward: <conv(x, w), dy> = <w, dW(x, dy)>', () => {
+  it.each(engines)('filter gradient is the adjoint of the forward: <conv(x, w), dy> = <w, dW(x, dy)> ($variant)', ({ implicit }) => {
     const g = cases[3].g;
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 6);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 7);
