@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureGradients, fastConvKernelsActive, originalConv2DBackpropFilter, registerCpuKernelFixes, runReplacedKernel, FAST_CONV_KERNELS } from '../../../../main/training/backend/index.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { describe, expect, it } from 'vitest';
+import { fastConvKernelsActive, originalConv2DBackpropFilter, registerCpuKernelFixes, runReplacedKernel, FAST_CONV_KERNELS } from '../../../../main/training/backend/index.ts';
+import { randomTensor, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
-function random(shape: number[], seed: number): tf.Tensor {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
-}
+const random = (shape: number[], seed: number): tf.Tensor => randomTensor(shape, seed, -1, 1);
 
 /** Max |a - b| relative to the largest |b| (the reference). */
 function relativeError(a: tf.Tensor, b: tf.Tensor): number {

@@ -1,22 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureGradients, fastElementwiseKernelsActive, registerCpuKernelFixes, runReplacedElementwiseKernel } from '../../../../main/training/backend/index.ts';
+import { describe, expect, it } from 'vitest';
+import { fastElementwiseKernelsActive, runReplacedElementwiseKernel } from '../../../../main/training/backend/index.ts';
 import { broadcastBinary, reduceSum, sliceValues } from '../../../../main/training/backend/fast-elementwise-kernels.ts';
 import { collapse } from '../../../../main/training/backend/strided.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { randomTensor, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
-function random(shape: number[], seed: number): tf.Tensor {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 0.5), shape);
-}
+const random = (shape: number[], seed: number): tf.Tensor => randomTensor(shape, seed, -0.5, 1.5);
 
 function expectClose(actual: tf.Tensor, expected: tf.Tensor, tolerance: number): void {
   expect(actual.shape).toEqual(expected.shape);

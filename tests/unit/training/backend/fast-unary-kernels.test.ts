@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureGradients, registerCpuKernelFixes, runReplacedElementwiseKernel } from '../../../../main/training/backend/index.ts';
+import { describe, expect, it } from 'vitest';
+import { runReplacedElementwiseKernel } from '../../../../main/training/backend/index.ts';
 import { expValues } from '../../../../main/training/backend/fast-unary-kernels.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { randomTensor, randomValues, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
-function random(shape: number[], seed: number): tf.Tensor {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 0.5), shape);
-}
+const random = (shape: number[], seed: number): tf.Tensor => randomTensor(shape, seed, -0.5, 1.5);
 
 describe('fast unary kernels on cpu match tfjs', () => {
   /** |a - e| <= 1 ulp of e (float32), with equal infinities, zeros and NaNs. */
@@ -30,8 +22,7 @@ describe('fast unary kernels on cpu match tfjs', () => {
 
   it('Exp: limits, specials and a sweep of the float32 range within 1 ulp of tfjs', () => {
     const specials = [0, -0, 1, -1, 1e-30, -1e-30, 0.5, 88.72, 88.73, 89, 100, -87.3, -103.2, -103.97, -104, -110, NaN, Infinity, -Infinity];
-    const rand = mulberry32(11);
-    const sweep = Array.from({ length: 20000 }, () => rand() * 195 - 105);
+    const sweep = randomValues(20000, 11, -105, 90);
     const x = tf.tensor(Float32Array.from([...specials, ...sweep]));
     const fast = (tf.engine().runKernel('Exp', { x }) as tf.Tensor).dataSync() as Float32Array;
     const reference = (runReplacedElementwiseKernel('Exp', { x }, {}) as tf.Tensor).dataSync() as Float32Array;

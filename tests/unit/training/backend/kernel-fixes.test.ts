@@ -1,20 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV2D_FILTER_VIA_3D, CONV3D_TRANSPOSE_GRADIENT, ensureGradients, originalConv2DBackpropFilter, registerCpuKernelFixes } from '../../../../main/training/backend/index.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { describe, expect, it } from 'vitest';
+import { CONV2D_FILTER_VIA_3D, CONV3D_TRANSPOSE_GRADIENT, originalConv2DBackpropFilter, registerCpuKernelFixes } from '../../../../main/training/backend/index.ts';
+import { randomTensor, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
-function random(shape: number[], seed: number): tf.Tensor {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => rand() * 2 - 1), shape);
-}
+const random = (shape: number[], seed: number): tf.Tensor => randomTensor(shape, seed, -1, 1);
 
 /**
  * Checks d loss / d arg against central differences for every coordinate of `arg`. The loss is quadratic in the

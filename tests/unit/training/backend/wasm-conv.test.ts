@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
 import { kernelVariant, loadKernelModule, WasmPool, type KernelVariant } from '../../../../main/training/backend/wasm-pool.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { randomValues as random } from './setup.ts';
 
 // Both builds where this runtime has relaxed SIMD (Node 20 gets it by flag, Node 22 by default).
 const variants: KernelVariant[] = kernelVariant() === 'relaxed-simd' ? ['relaxed-simd', 'simd'] : ['simd'];
@@ -9,11 +9,6 @@ const engines = variants.map((variant) => {
   const pool = new WasmPool(loadKernelModule(variant), 1);
   return { variant, patchMatrix: new WasmConv(pool, { implicit: false }), implicit: new WasmConv(pool, { implicit: true }) };
 });
-
-function random(n: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
-}
 
 const size = (input: number, k: number, stride: number, pad: number, dilation: number): number => Math.floor((input + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 

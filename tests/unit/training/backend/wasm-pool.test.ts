@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
 import { WasmNorm } from '../../../../main/training/backend/wasm-norm.ts';
 import { loadKernelModule, WasmPool } from '../../../../main/training/backend/wasm-pool.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { randomValues as random } from './setup.ts';
 
 const module = loadKernelModule();
 const single = new WasmConv(new WasmPool(module, 1));
@@ -13,11 +13,6 @@ const pooledNorm = new WasmNorm(pooled.pool);
 afterAll(async () => {
   await pooled.pool.shutdown();
 });
-
-function random(n: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => rand() * 2 - 1);
-}
 
 function geometry(over: Partial<ConvGeometry>): ConvGeometry {
   return {
