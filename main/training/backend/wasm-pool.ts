@@ -183,8 +183,15 @@ export class WasmPool {
     this.f64.set(values, at >> 3);
   }
 
+  /**
+   * A fresh array with n floats from `at`. Its memory comes uninitialised (Buffer.allocUnsafeSlow: an ArrayBuffer of
+   * its own, never a pooled slice), as the copy overwrites all of it: a zero-filled one costs one more pass.
+   */
   take(at: number, n: number): Float32Array {
-    return this.f32.slice(at >> 2, (at >> 2) + n);
+    const bytes = Buffer.allocUnsafeSlow(n * 4);
+    const out = new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    out.set(this.f32.subarray(at >> 2, (at >> 2) + n));
+    return out;
   }
 
   takeF64(at: number, n: number): Float64Array {
