@@ -19,6 +19,7 @@ import { createWeights, runNetwork, trainableVariables } from '../../models/forw
 import { buildUNet, type UNetConfigInput } from '../../models/unet.ts';
 import { ensureGradients, selectBackend, type BackendName } from '../../main/training/backend/index.ts';
 import { createOptimizer } from '../../main/training/optim/index.ts';
+import { crossEntropyLoss } from '../../main/training/losses/cross-entropy.ts';
 import { defaultKernelThreads, kernelVariant } from '../../main/training/backend/wasm-pool.ts';
 import { tsxExecArgv } from '../../main/training/runs/tsx.ts';
 import { emit, median } from '../lib/result.ts';
@@ -63,12 +64,13 @@ async function measure(backend: BackendName, c: Case): Promise<Measurement> {
   const byName = Object.fromEntries(vars.map((v) => [v.name, v]));
   const optimizer = createOptimizer({ type: 'adam', lr: 1e-3 });
   const x = tf.randomNormal(c.shape, 0, 1, 'float32', 1);
-  const y = tf.oneHot(tf.randomUniform(c.shape.slice(0, -1), 0, CLASSES, 'int32', 2), CLASSES);
+  const y = tf.cast(tf.oneHot(tf.randomUniform(c.shape.slice(0, -1), 0, CLASSES, 'int32', 2), CLASSES), 'float32');
   const step = async (): Promise<number> => {
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => {
       const logits = runNetwork(spec, store, x, { training: true }).segmentation;
-      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+      // The training loop's cross-entropy (PyTorch's F.cross_entropy on the reference side).
+      return crossEntropyLoss(logits, y);
     }, vars);
     optimizer.applyGradients(grads, byName);
     await value.data();
