@@ -49,6 +49,12 @@ const IMPLICIT_FORWARD_MAX_CHANNELS = 64;
 
 /** Output voxels per work claim of the implicit kernels: enough work to make a claim's atomic add negligible. */
 const VOXELS_PER_CLAIM = 256;
+/** Sizes every kernel needs: patch width kc, outC padded to whole 8-wide panels (np), output lines and voxels. */
+function sizesOf(g: ConvGeometry): { kc: number; np: number; lines: number; rows: number } {
+  const lines = g.batch * g.outD * g.outH;
+  return { kc: g.kD * g.kH * g.kW * g.inC, np: roundUp(g.outC, 8), lines, rows: lines * g.outW };
+}
+
 /** Bytes of a thread's tap list (kernel volume x 12 bytes), rounded to whole cache lines. */
 const tapListBytes = (g: ConvGeometry): number => roundUp(g.kD * g.kH * g.kW * 12, 64);
 
@@ -77,12 +83,17 @@ export class WasmConv {
     return this.geometry;
   }
 
-  /** Bytes of buffers conv/backprop would allocate for `g` (to decide on falling back). */
-  static bytesFor(g: ConvGeometry): number {
-    const kc = g.kD * g.kH * g.kW * g.inC;
+  /**
+   * Bytes of buffers conv/backprop would allocate for `g` with up to `threads` threads (to decide on falling back):
+   * input, output, filter and packed filter, and per thread a patch chunk, a padded output line or chunk, and a
+   * filter-gradient accumulator.
+   */
+  static bytesFor(g: ConvGeometry, threads = 16): number {
+    const { kc, np } = sizesOf(g);
     const inputs = g.batch * g.inD * g.inH * g.inW * g.inC;
     const outputs = g.batch * g.outD * g.outH * g.outW * g.outC;
-    return 4 * (inputs + outputs + 2 * kc * roundUp(g.outC, 8) + 3 * CHUNK_FLOATS + 8 * roundUp(kc, 8) + 8 * roundUp(g.outC, 8)) + 1024;
+    const perThread = roundUp(kc, 8) * np + Math.max(2 * CHUNK_FLOATS, 32 * (roundUp(kc, 8) + np)) + (g.outW + 16) * np + tapListBytes(g) / 4;
+    return 4 * (inputs + outputs + 2 * roundUp(kc, 8) * np + threads * perThread) + 65536;
   }
 
   private chunkRows(width: number, total: number): number {
@@ -92,9 +103,7 @@ export class WasmConv {
   /** y[b, od, oh, ow, co] = sum over kernel offsets and ci of x[b, in(o, k), ci] * w[k, ci, co]. */
   conv(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
     if (this.implicit && g.kD * g.kH * g.kW > 1 && g.inC < IMPLICIT_FORWARD_MAX_CHANNELS) return this.convImplicit(g, x, w);
-    const kc = g.kD * g.kH * g.kW * g.inC;
-    const np = roundUp(g.outC, 8);
-    const rows = g.batch * g.outD * g.outH * g.outW;
+    const { kc, np, rows } = sizesOf(g);
     const direct = kc === g.inC && g.strideD * g.strideH * g.strideW === 1 && g.padFront + g.padTop + g.padLeft === 0 && g.outH === g.inH && g.outW === g.inW && g.outD === g.inD;
     const chunk = this.chunkRows(Math.max(kc, np), rows);
     const pool = this.pool;
@@ -116,15 +125,21 @@ export class WasmConv {
     return pool.take(yAt, rows * g.outC);
   }
 
+  /** Adds the threads' filter-gradient partials ([rows x np] each) and returns the first kc rows, outC wide. */
+  private sumPartials(partials: number[], rows: number, np: number, kc: number, outC: number, dwAt: number): Float32Array {
+    const k = this.pool.k;
+    for (const p of partials.slice(1)) k.accumulate(partials[0], p, rows * np);
+    k.copyRows(partials[0], np, dwAt, outC, kc, outC, 0);
+    return this.pool.take(dwAt, kc * outC);
+  }
+
   private linesPerClaim(g: ConvGeometry): number {
     return Math.max(1, Math.floor(VOXELS_PER_CLAIM / g.outW));
   }
 
   /** conv() as implicit GEMM: output lines shared by the pool's threads, each tile summed in registers. */
   private convImplicit(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
-    const kc = g.kD * g.kH * g.kW * g.inC;
-    const np = roundUp(g.outC, 8);
-    const lines = g.batch * g.outD * g.outH;
+    const { kc, np, lines } = sizesOf(g);
     const pool = this.pool;
     const threads = pool.threads;
     pool.begin();
@@ -147,9 +162,8 @@ export class WasmConv {
   /** dx = the adjoint of conv applied to dy (the input gradient; also the transposed convolution). */
   backpropInput(g: ConvGeometry, dy: Float32Array, w: Float32Array): Float32Array {
     if (g.strideD * g.strideH * g.strideW === 1 && g.dilationD * g.dilationH * g.dilationW === 1) return this.backpropInputAsConv(g, dy, w);
-    const kc = g.kD * g.kH * g.kW * g.inC;
+    const { kc, rows } = sizesOf(g);
     const kp = roundUp(kc, 8);
-    const rows = g.batch * g.outD * g.outH * g.outW;
     const inSize = g.batch * g.inD * g.inH * g.inW * g.inC;
     const chunk = this.chunkRows(kp, rows);
     const pool = this.pool;
@@ -210,10 +224,8 @@ export class WasmConv {
   /** dw[k, ci, co] = sum over output voxels of patch(x)[k, ci] * dy[co] (the filter gradient). */
   backpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
     if (this.implicit) return this.backpropFilterImplicit(g, x, dy);
-    const kc = g.kD * g.kH * g.kW * g.inC;
+    const { kc, np, rows } = sizesOf(g);
     const ka = roundUp(kc, 4);
-    const np = roundUp(g.outC, 8);
-    const rows = g.batch * g.outD * g.outH * g.outW;
     const chunk = this.chunkRows(ka, rows);
     const pool = this.pool;
     const threads = pool.threads;
@@ -231,16 +243,12 @@ export class WasmConv {
     const geometry = this.setGeometry(g);
     for (const s of scratch) pool.k.zero(s.acc, ka * np);
     pool.run('filterRows', threads, (t) => [xAt, dyAt, scratch[t].a, scratch[t].b, scratch[t].acc, ka, np, g.outC, rows, chunk, counter], geometry);
-    for (let t = 1; t < threads; t++) pool.k.accumulate(scratch[0].acc, scratch[t].acc, ka * np);
-    pool.k.copyRows(scratch[0].acc, np, dwAt, g.outC, kc, g.outC, 0);
-    return pool.take(dwAt, kc * g.outC);
+    return this.sumPartials(scratch.map((s) => s.acc), ka, np, kc, g.outC, dwAt);
   }
 
   /** backpropFilter() as implicit GEMM: per output line and tap, x rows^T * dy rows. */
   private backpropFilterImplicit(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-    const kc = g.kD * g.kH * g.kW * g.inC;
-    const np = roundUp(g.outC, 8);
-    const lines = g.batch * g.outD * g.outH;
+    const { kc, np, lines } = sizesOf(g);
     const pool = this.pool;
     const threads = pool.threads;
     pool.begin();
@@ -257,9 +265,7 @@ export class WasmConv {
     const geometry = this.setGeometry(g);
     for (const s of scratch) pool.k.zero(s.acc, kc * np);
     pool.run('filterImplicit', threads, (t) => [xAt, dyAt, scratch[t].s, scratch[t].acc, np, g.outC, lines, this.linesPerClaim(g), counter], geometry);
-    for (let t = 1; t < threads; t++) pool.k.accumulate(scratch[0].acc, scratch[t].acc, kc * np);
-    pool.k.copyRows(scratch[0].acc, np, dwAt, g.outC, kc, g.outC, 0);
-    return pool.take(dwAt, kc * g.outC);
+    return this.sumPartials(scratch.map((s) => s.acc), kc, np, kc, g.outC, dwAt);
   }
 }
 
