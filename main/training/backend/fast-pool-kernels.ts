@@ -2,10 +2,12 @@
 // scanned with channels innermost. Gradients: tfjs first builds a tensor of argmax positions through TensorBuffer.get/set
 // and then, for every input voxel, searches the output windows that may cover it. Here one pass over the output
 // windows finds each channel's argmax (channels innermost, so the scan is contiguous) and adds dy there. Ties pick
-// the voxel tfjs picks: the first maximum in 2D (MaxPoolGrad), the last in 3D (MaxPool3DGrad).
+// the voxel tfjs picks: the first maximum in 2D (MaxPoolGrad), the last in 3D (MaxPool3DGrad). The U-Net's halving
+// pooling runs on the WebAssembly kernels and their threads (wasm-maxpool.ts) when they load.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { WasmMaxPool, wasmMaxPool } from './wasm-maxpool.ts';
 
 export const FAST_POOL_KERNELS = 'max pooling and its gradients in one pass over the windows';
 export const FAST_POOL_KERNEL_NAMES = ['MaxPool', 'MaxPool3D', 'MaxPoolGrad', 'MaxPool3DGrad'] as const;
@@ -159,7 +161,10 @@ function halvingMaxPoolGrad(g: PoolGeometry, x: Float32Array, dy: Float32Array, 
 
 /** dx of max pooling: dy routed to each window's maximum of x (first maximum, or last with lastOnTies). */
 export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32Array, lastOnTies: boolean): Float32Array {
-  if (isHalving(g)) return halvingMaxPoolGrad(g, x, dy, lastOnTies);
+  if (isHalving(g)) {
+    const engine = WasmMaxPool.handles(g) ? wasmMaxPool() : null;
+    return engine ? engine.gradient(g, x, dy, lastOnTies) : halvingMaxPoolGrad(g, x, dy, lastOnTies);
+  }
   const c = g.channels;
   const dx = new Float32Array(x.length);
   const best = new Float32Array(c);
@@ -210,7 +215,10 @@ export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32A
 
 /** Max pooling: each window's maximum per channel (NaN ignored, as tfjs does; -Infinity for an all-padding window). */
 export function maxPoolValues(g: PoolGeometry, x: Float32Array): Float32Array {
-  if (isHalving(g)) return halvingMaxPool(g, x);
+  if (isHalving(g)) {
+    const engine = WasmMaxPool.handles(g) ? wasmMaxPool() : null;
+    return engine ? engine.forward(g, x) : halvingMaxPool(g, x);
+  }
   const c = g.channels;
   const y = new Float32Array(g.batch * g.outD * g.outH * g.outW * c).fill(-Infinity);
   const inVol = g.inD * g.inH * g.inW;

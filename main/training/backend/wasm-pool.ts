@@ -1,8 +1,8 @@
-// The WebAssembly SIMD kernels of wasm/kernels.wasm (convolutions, normalisation) on one shared memory, with a pool
-// of worker threads that each run their own instance of the module on that memory. A pooled call runs one kernel on
-// every thread at once; the kernels split their work through an atomic counter in the memory, so a thread that is
-// slowed down (the OS, the garbage collector) simply takes fewer chunks. Calls are synchronous, as tfjs cpu kernels
-// must be: this thread works its own share, then waits on the others.
+// The WebAssembly SIMD kernels of wasm/kernels.wasm (convolutions, normalisation, max pooling) on one shared memory,
+// with a pool of worker threads that each run their own instance of the module on that memory. A pooled call runs
+// one kernel on every thread at once; the kernels split their work through an atomic counter in the memory, so a
+// thread that is slowed down (the OS, the garbage collector) simply takes fewer chunks. Calls are synchronous, as
+// tfjs cpu kernels must be: this thread works its own share, then waits on the others.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -27,10 +27,12 @@ export interface KernelExports {
   normSums(x: number, dy: number, y: number, alphaBits: number, mode: number, batch: number, space: number, c: number, chunk: number, counter: number, out: number): void;
   normApply(x: number, out: number, coef: number, alphaBits: number, act: number, batch: number, space: number, c: number, chunk: number, counter: number): void;
   normBackward(x: number, dy: number, y: number, dx: number, coef: number, alphaBits: number, act: number, batch: number, space: number, c: number, chunk: number, counter: number): void;
+  maxPoolHalving(x: number, y: number, inD: number, inH: number, inW: number, c: number, kD: number, lines: number, linesPerClaim: number, counter: number): void;
+  maxPoolHalvingGrad(x: number, dy: number, dx: number, inD: number, inH: number, inW: number, c: number, kD: number, lastOnTies: number, lines: number, linesPerClaim: number, counter: number): void;
 }
 
 /** Kernels a pooled call may run: their index is the op code the worker reads (wasm-worker.mjs holds the same list). */
-export const POOLED_KERNELS = ['convRows', 'filterRows', 'convImplicit', 'filterImplicit', 'normSums', 'normApply', 'normBackward'] as const;
+export const POOLED_KERNELS = ['convRows', 'filterRows', 'convImplicit', 'filterImplicit', 'normSums', 'normApply', 'normBackward', 'maxPoolHalving', 'maxPoolHalvingGrad'] as const;
 export type PooledKernel = (typeof POOLED_KERNELS)[number];
 
 // The project's TypeScript libs (ES2023, no DOM) carry no WebAssembly types: the little used here, typed locally.

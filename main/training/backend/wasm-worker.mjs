@@ -7,7 +7,7 @@
 import { workerData } from 'node:worker_threads';
 
 /** The same list, in the same order, as POOLED_KERNELS in wasm-pool.ts. */
-const KERNELS = ['convRows', 'filterRows', 'convImplicit', 'filterImplicit', 'normSums', 'normApply', 'normBackward'];
+const KERNELS = ['convRows', 'filterRows', 'convImplicit', 'filterImplicit', 'normSums', 'normApply', 'normBackward', 'maxPoolHalving', 'maxPoolHalvingGrad'];
 const BOX = { state: 0, error: 1, op: 2, argCount: 3, hasGeometry: 4, geometry: 5, args: 24, ready: 60 };
 
 const { module, memory, box: boxAt } = workerData;

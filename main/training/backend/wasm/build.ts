@@ -1,4 +1,4 @@
-// Builds kernels.wasm and kernels-relaxed.wasm from conv.as and norm.as with AssemblyScript (a devDependency: users
+// Builds kernels.wasm and kernels-relaxed.wasm from conv.as, norm.as and pool.as with AssemblyScript (a devDependency: users
 // get the committed binaries, and a unit test rebuilds them and compares bytes so sources and binaries cannot drift).
 // The relaxed build has relaxed SIMD (fused multiply-add) for runtimes that have it (V8 11.4+: Node 22, Electron).
 // Run: `npm run build:wasm`. The sources are named .as, not .ts, so the project's TypeScript and eslint do not read them.
@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SOURCE_URLS = [new URL('./conv.as', import.meta.url), new URL('./norm.as', import.meta.url)];
+export const SOURCE_URLS = [new URL('./conv.as', import.meta.url), new URL('./norm.as', import.meta.url), new URL('./pool.as', import.meta.url)];
 export const WASM_URL = new URL('./kernels.wasm', import.meta.url);
 export const RELAXED_WASM_URL = new URL('./kernels-relaxed.wasm', import.meta.url);
 

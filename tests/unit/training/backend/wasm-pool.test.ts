@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
+import { WasmMaxPool } from '../../../../main/training/backend/wasm-maxpool.ts';
 import { WasmNorm } from '../../../../main/training/backend/wasm-norm.ts';
 import { loadKernelModule, WasmPool } from '../../../../main/training/backend/wasm-pool.ts';
 import { randomValues as random } from './setup.ts';
@@ -9,6 +10,8 @@ const single = new WasmConv(new WasmPool(module, 1));
 const pooled = new WasmConv(new WasmPool(module, 3));
 const singleNorm = new WasmNorm(single.pool);
 const pooledNorm = new WasmNorm(pooled.pool);
+const singleMaxPool = new WasmMaxPool(single.pool);
+const pooledMaxPool = new WasmMaxPool(pooled.pool);
 
 afterAll(async () => {
   await pooled.pool.shutdown();
@@ -91,5 +94,18 @@ describe('kernel pool threads', () => {
     expect(three).toEqual(one); // the output pass is elementwise
     const back = () => ({ A: Float32Array.from({ length: 24 }, (_, i) => i / 3), B: Float32Array.from({ length: 24 }, () => -0.5), C: Float32Array.from({ length: 24 }, (_, i) => i) });
     expect(pooledNorm.backward(shape, x, dy, one, 0.1, back)).toEqual(singleNorm.backward(shape, x, dy, one, 0.1, back));
+  });
+
+  it('max pooling: three threads give what one gives (3D, odd sizes, ties, 6 channels)', async () => {
+    await whenReady(pooled, 3);
+    const g = { batch: 2, channels: 6, inD: 5, inH: 9, inW: 7, outD: 2, outH: 4, outW: 3, kD: 2, kH: 2, kW: 2, strideD: 2, strideH: 2, strideW: 2, padFront: 0, padTop: 0, padLeft: 0 };
+    expect(WasmMaxPool.handles(g)).toBe(true);
+    const x = random(2 * 5 * 9 * 7 * 6, 9).map((v) => Math.round(v * 2)); // few levels: ties in most windows
+    const dy = random(2 * 2 * 4 * 3 * 6, 10);
+    expect(pooledMaxPool.forward(g, x)).toEqual(singleMaxPool.forward(g, x));
+    for (const lastOnTies of [false, true]) expect(pooledMaxPool.gradient(g, x, dy, lastOnTies)).toEqual(singleMaxPool.gradient(g, x, dy, lastOnTies));
+    // Every dy lands once: the gradient sums to dy's sum.
+    const total = (a: Float32Array): number => a.reduce((s, v) => s + v, 0);
+    expect(total(pooledMaxPool.gradient(g, x, dy, false))).toBeCloseTo(total(dy), 3);
   });
 });
