@@ -226,8 +226,13 @@ export class WasmPool {
       Atomics.notify(w.box, BOX.state);
     });
     if (geometry) this.k.setGeometry(...geometry);
-    const own = argsFor(0);
-    (this.k[kernel] as (...a: number[]) => void)(...own);
+    let ownError: unknown = null;
+    try {
+      (this.k[kernel] as (...a: number[]) => void)(...argsFor(0));
+    } catch (error) {
+      // Still wait for the workers: the next call reuses the memory they may be writing.
+      ownError = error;
+    }
     let failed = false;
     for (const w of ready) {
       const started = Date.now();
@@ -238,6 +243,7 @@ export class WasmPool {
       failed ||= w.box[BOX.error] !== 0;
       Atomics.store(w.box, BOX.state, STATE.idle);
     }
+    if (ownError !== null) throw ownError;
     if (failed) throw new Error(`a kernel worker thread failed in ${kernel}`);
   }
 }

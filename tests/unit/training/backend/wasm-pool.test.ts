@@ -108,4 +108,26 @@ describe('kernel pool threads', () => {
     const total = (a: Float32Array): number => a.reduce((s, v) => s + v, 0);
     expect(total(pooledMaxPool.gradient(g, x, dy, false))).toBeCloseTo(total(dy), 3);
   });
+
+  it('a kernel that fails on this thread still waits for the workers, which stay usable', async () => {
+    await whenReady(pooled, 3);
+    const pool = pooled.pool;
+    const batch = 4;
+    const space = 4096;
+    const c = 8;
+    pool.begin();
+    const xAt = pool.alloc(batch * space * c);
+    const yAt = pool.alloc(batch * space * c);
+    const coef = pool.alloc(2 * batch * c);
+    const counter = pool.alloc(16);
+    pool.commit();
+    pool.clear(counter, 1);
+    const outside = 2 ** 31 - 64; // past the memory: this thread traps on its first load
+    expect(() => pool.run('normApply', 3, (t) => [t === 0 ? outside : xAt, yAt, coef, 0, 0, batch, space, c, 64, counter])).toThrow(/out of bounds/);
+    expect(pooled.threads).toBe(3); // the workers finished and are idle again
+    const g = geometry({});
+    const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 11);
+    const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 12);
+    expect(pooled.conv(g, x, w)).toEqual(single.conv(g, x, w));
+  });
 });
