@@ -1,6 +1,6 @@
-// Replaces tfjs cpu's convolution kernels (scalar JavaScript loops, ~0.2 GFLOP/s) with im2col + WebAssembly SIMD
-// GEMM ones (wasm-conv.ts). Each replacement handles channels-last float32 work and hands anything else (NCHW,
-// other dtypes, buffers over 2 GiB, a missing wasm file) to the kernel it replaced.
+// Replaces tfjs cpu's convolution kernels (scalar JavaScript loops, ~0.2 GFLOP/s) with WebAssembly SIMD ones
+// (wasm-conv.ts: implicit GEMM, or im2col + GEMM). Each replacement handles channels-last float32 work and hands
+// anything else (NCHW, other dtypes, buffers over 2 GiB, a missing wasm file) to the kernel it replaced.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -11,13 +11,12 @@ type Shape5 = [number, number, number, number, number];
 type Conv2DPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-export const FAST_CONV_KERNELS = 'convolutions on WebAssembly SIMD (im2col + blocked SGEMM)';
+export const FAST_CONV_KERNELS = 'convolutions on WebAssembly SIMD (implicit GEMM, or im2col + blocked SGEMM)';
 
 export const FAST_CONV_KERNEL_NAMES = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 export type FastConvKernelName = (typeof FAST_CONV_KERNEL_NAMES)[number];
 
 const originals = new Map<FastConvKernelName, tf.KernelConfig>();
-let engineBroken: string | null = null;
 
 function from2D(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -71,18 +70,6 @@ function from3D(info: tf.backend_util.Conv3DInfo): ConvGeometry {
   };
 }
 
-function engine(): WasmConv | null {
-  if (engineBroken !== null) return null;
-  try {
-    return wasmConv();
-  } catch (error) {
-    // A missing or unloadable kernels.wasm must not stop training: say so once and keep tfjs' kernels.
-    engineBroken = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`segstation: fast cpu convolutions unavailable, using tfjs' kernels (${engineBroken})`);
-    return null;
-  }
-}
-
 function values(backend: MathBackendCPU, info: tf.TensorInfo): Float32Array {
   return backend.data.get(info.dataId).values as Float32Array;
 }
@@ -101,7 +88,7 @@ function kernel(name: FastConvKernelName, plan: (args: KernelArgs) => { geometry
     const original = originals.get(name);
     if (original === undefined) throw new Error(`${name}: fast kernel used before registration`);
     const inputs = Object.values(args.inputs) as tf.TensorInfo[];
-    const conv = inputs.every((t) => t.dtype === 'float32') ? engine() : null;
+    const conv = inputs.every((t) => t.dtype === 'float32') ? wasmConv() : null;
     const planned = conv ? plan(args as unknown as KernelArgs) : null;
     if (conv === null || planned === null || WasmConv.bytesFor(planned.geometry) > WasmConv.MAX_BYTES) return original.kernelFunc(args);
     return planned.compute(conv, args.backend as MathBackendCPU);
@@ -174,7 +161,7 @@ export function registerFastConvKernels(): string {
 
 /** True when the cpu backend runs the fast convolutions (registered and the wasm engine loads). */
 export function fastConvKernelsActive(): boolean {
-  return FAST_CONV_KERNEL_NAMES.every((n) => tf.getKernel(n, 'cpu')?.kernelFunc === FAST[n]) && engine() !== null;
+  return FAST_CONV_KERNEL_NAMES.every((n) => tf.getKernel(n, 'cpu')?.kernelFunc === FAST[n]) && wasmConv() !== null;
 }
 
 /**

@@ -159,6 +159,37 @@ function halvingMaxPoolGrad(g: PoolGeometry, x: Float32Array, dy: Float32Array, 
   return dx;
 }
 
+/**
+ * Visits every output voxel's window (the general loops: any window, stride and padding): for output voxel offset o
+ * (channels follow), `window(o, bases, count)` gets the input offsets of its window voxels inside the input, in tfjs'
+ * scan order (depth, row, column).
+ */
+function forEachWindow(g: PoolGeometry, window: (o: number, bases: Int32Array, count: number) => void): void {
+  const c = g.channels;
+  const bases = new Int32Array(g.kD * g.kH * g.kW);
+  const inVol = g.inD * g.inH * g.inW;
+  let o = 0;
+  for (let b = 0; b < g.batch; b++) {
+    const xb = b * inVol;
+    for (let od = 0; od < g.outD; od++) {
+      const d0 = od * g.strideD - g.padFront;
+      for (let oh = 0; oh < g.outH; oh++) {
+        const h0 = oh * g.strideH - g.padTop;
+        for (let ow = 0; ow < g.outW; ow++, o += c) {
+          const w0 = ow * g.strideW - g.padLeft;
+          let count = 0;
+          for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++) {
+            for (let h = Math.max(0, h0); h < Math.min(g.inH, h0 + g.kH); h++) {
+              for (let w = Math.max(0, w0); w < Math.min(g.inW, w0 + g.kW); w++) bases[count++] = (xb + (d * g.inH + h) * g.inW + w) * c;
+            }
+          }
+          window(o, bases, count);
+        }
+      }
+    }
+  }
+}
+
 /** dx of max pooling: dy routed to each window's maximum of x (first maximum, or last with lastOnTies). */
 export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32Array, lastOnTies: boolean): Float32Array {
   if (isHalving(g)) {
@@ -169,47 +200,31 @@ export function maxPoolGradValues(g: PoolGeometry, x: Float32Array, dy: Float32A
   const dx = new Float32Array(x.length);
   const best = new Float32Array(c);
   const at = new Int32Array(c);
-  const inVol = g.inD * g.inH * g.inW;
-  let o = 0; // dy offset of the current output voxel
-  for (let b = 0; b < g.batch; b++) {
-    const xb = b * inVol;
-    for (let od = 0; od < g.outD; od++) {
-      const d0 = od * g.strideD - g.padFront;
-      for (let oh = 0; oh < g.outH; oh++) {
-        const h0 = oh * g.strideH - g.padTop;
-        for (let ow = 0; ow < g.outW; ow++, o += c) {
-          const w0 = ow * g.strideW - g.padLeft;
-          best.fill(-Infinity);
-          at.fill(-1);
-          for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++) {
-            for (let h = Math.max(0, h0); h < Math.min(g.inH, h0 + g.kH); h++) {
-              for (let w = Math.max(0, w0); w < Math.min(g.inW, w0 + g.kW); w++) {
-                const base = (xb + (d * g.inH + h) * g.inW + w) * c;
-                if (lastOnTies) {
-                  for (let k = 0; k < c; k++) {
-                    const v = x[base + k];
-                    if (v >= best[k]) {
-                      best[k] = v;
-                      at[k] = base + k;
-                    }
-                  }
-                } else {
-                  for (let k = 0; k < c; k++) {
-                    const v = x[base + k];
-                    if (v > best[k]) {
-                      best[k] = v;
-                      at[k] = base + k;
-                    }
-                  }
-                }
-              }
-            }
+  forEachWindow(g, (o, bases, count) => {
+    best.fill(-Infinity);
+    at.fill(-1);
+    for (let i = 0; i < count; i++) {
+      const base = bases[i];
+      if (lastOnTies) {
+        for (let k = 0; k < c; k++) {
+          const v = x[base + k];
+          if (v >= best[k]) {
+            best[k] = v;
+            at[k] = base + k;
           }
-          for (let k = 0; k < c; k++) if (at[k] >= 0) dx[at[k]] += dy[o + k];
+        }
+      } else {
+        for (let k = 0; k < c; k++) {
+          const v = x[base + k];
+          if (v > best[k]) {
+            best[k] = v;
+            at[k] = base + k;
+          }
         }
       }
     }
-  }
+    for (let k = 0; k < c; k++) if (at[k] >= 0) dx[at[k]] += dy[o + k];
+  });
   return dx;
 }
 
@@ -221,31 +236,15 @@ export function maxPoolValues(g: PoolGeometry, x: Float32Array): Float32Array {
   }
   const c = g.channels;
   const y = new Float32Array(g.batch * g.outD * g.outH * g.outW * c).fill(-Infinity);
-  const inVol = g.inD * g.inH * g.inW;
-  let o = 0; // y offset of the current output voxel
-  for (let b = 0; b < g.batch; b++) {
-    const xb = b * inVol;
-    for (let od = 0; od < g.outD; od++) {
-      const d0 = od * g.strideD - g.padFront;
-      for (let oh = 0; oh < g.outH; oh++) {
-        const h0 = oh * g.strideH - g.padTop;
-        for (let ow = 0; ow < g.outW; ow++, o += c) {
-          const w0 = ow * g.strideW - g.padLeft;
-          for (let d = Math.max(0, d0); d < Math.min(g.inD, d0 + g.kD); d++) {
-            for (let h = Math.max(0, h0); h < Math.min(g.inH, h0 + g.kH); h++) {
-              for (let w = Math.max(0, w0); w < Math.min(g.inW, w0 + g.kW); w++) {
-                const base = (xb + (d * g.inH + h) * g.inW + w) * c;
-                for (let k = 0; k < c; k++) {
-                  const v = x[base + k];
-                  if (v > y[o + k]) y[o + k] = v;
-                }
-              }
-            }
-          }
-        }
+  forEachWindow(g, (o, bases, count) => {
+    for (let i = 0; i < count; i++) {
+      const base = bases[i];
+      for (let k = 0; k < c; k++) {
+        const v = x[base + k];
+        if (v > y[o + k]) y[o + k] = v;
       }
     }
-  }
+  });
   return y;
 }
 

@@ -181,19 +181,11 @@ function backwardValues(
   return { dx, dgamma, dbeta };
 }
 
-let wasmBroken: string | null = null;
-
-/** The WebAssembly engine, or null (SEGSTATION_CPU_KERNELS=tfjs, or a module that does not load: said once). */
+/** The WebAssembly engine, or null (SEGSTATION_CPU_KERNELS=tfjs, too large, or a module that does not load). */
 function wasmEngine(l: Layout): WasmNorm | null {
-  if (wasmBroken !== null || process.env.SEGSTATION_CPU_KERNELS === 'tfjs') return null;
+  if (process.env.SEGSTATION_CPU_KERNELS === 'tfjs') return null;
   if (WasmNorm.bytesFor({ batch: l.batch, space: l.space, channels: l.channels }) > WasmPool.MAX_BYTES) return null;
-  try {
-    return wasmNorm();
-  } catch (error) {
-    wasmBroken = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`segstation: WebAssembly normalisation unavailable, using JavaScript loops (${wasmBroken})`);
-    return null;
-  }
+  return wasmNorm();
 }
 
 const toF32 = (v: Float64Array): Float32Array => Float32Array.from(v);

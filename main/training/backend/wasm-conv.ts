@@ -77,9 +77,9 @@ export class WasmConv {
   /** Largest operation, in bytes of buffers, this engine accepts (the rest falls back to tfjs' own kernels). */
   static readonly MAX_BYTES = WasmPool.MAX_BYTES;
 
-  private setGeometry(g: ConvGeometry): Int32Array {
+  /** The 19 ints the module's setGeometry takes (pool.run sets them in every instance). */
+  private geometryOf(g: ConvGeometry): Int32Array {
     this.geometry.set([g.inD, g.inH, g.inW, g.inC, g.outD, g.outH, g.outW, g.kD, g.kH, g.kW, g.strideD, g.strideH, g.strideW, g.dilationD, g.dilationH, g.dilationW, g.padFront, g.padTop, g.padLeft]);
-    this.pool.k.setGeometry(...this.geometry);
     return this.geometry;
   }
 
@@ -119,7 +119,7 @@ export class WasmConv {
     pool.put(xAt, x);
     pool.put(wAt, w);
     pool.clear(counter, 1);
-    const geometry = this.setGeometry(g);
+    const geometry = this.geometryOf(g);
     pool.k.packPanels(wAt, g.outC, bAt, kc, g.outC, 0);
     pool.run('convRows', threads, (t) => [xAt, yAt, bAt, scratch[t].a, scratch[t].c, kc, np, g.outC, rows, chunk, direct ? 1 : 0, counter], geometry);
     return pool.take(yAt, rows * g.outC);
@@ -153,7 +153,7 @@ export class WasmConv {
     pool.put(xAt, x);
     pool.put(wAt, w);
     pool.clear(counter, 1);
-    const geometry = this.setGeometry(g);
+    const geometry = this.geometryOf(g);
     pool.k.packPanels(wAt, g.outC, bAt, kc, g.outC, 0);
     pool.run('convImplicit', threads, (t) => [xAt, yAt, bAt, scratch[t], kc, np, g.outC, lines, this.linesPerClaim(g), counter], geometry);
     return pool.take(yAt, lines * g.outW * g.outC);
@@ -177,7 +177,7 @@ export class WasmConv {
     pool.commit();
     pool.put(dyAt, dy);
     pool.put(wAt, w);
-    this.setGeometry(g);
+    k.setGeometry(...this.geometryOf(g)); // not pooled: set here
     // B = W^T ([outC x kc]): W is [kc x outC] row-major, i.e. B given transposed with ldb = outC.
     k.packPanels(wAt, g.outC, bAt, g.outC, kc, 1);
     k.zero(dxAt, inSize);
@@ -240,7 +240,7 @@ export class WasmConv {
     pool.put(xAt, x);
     pool.put(dyAt, dy);
     pool.clear(counter, 1);
-    const geometry = this.setGeometry(g);
+    const geometry = this.geometryOf(g);
     for (const s of scratch) pool.k.zero(s.acc, ka * np);
     pool.run('filterRows', threads, (t) => [xAt, dyAt, scratch[t].a, scratch[t].b, scratch[t].acc, ka, np, g.outC, rows, chunk, counter], geometry);
     return this.sumPartials(scratch.map((s) => s.acc), ka, np, kc, g.outC, dwAt);
@@ -262,7 +262,7 @@ export class WasmConv {
     pool.put(xAt, x);
     pool.put(dyAt, dy);
     pool.clear(counter, 1);
-    const geometry = this.setGeometry(g);
+    const geometry = this.geometryOf(g);
     for (const s of scratch) pool.k.zero(s.acc, kc * np);
     pool.run('filterImplicit', threads, (t) => [xAt, dyAt, scratch[t].s, scratch[t].acc, np, g.outC, lines, this.linesPerClaim(g), counter], geometry);
     return this.sumPartials(scratch.map((s) => s.acc), kc, np, kc, g.outC, dwAt);
@@ -271,8 +271,9 @@ export class WasmConv {
 
 let shared: WasmConv | null = null;
 
-/** The process-wide engine, on the process-wide kernel pool. */
-export function wasmConv(): WasmConv {
-  shared ??= new WasmConv(wasmPool());
-  return shared;
+/** The process-wide engine on the process-wide kernel pool; null where the pool does not load. */
+export function wasmConv(): WasmConv | null {
+  const pool = wasmPool();
+  if (pool !== null) shared ??= new WasmConv(pool);
+  return pool && shared;
 }

@@ -62,17 +62,10 @@ export class WasmMaxPool {
 }
 
 let shared: WasmMaxPool | null = null;
-let broken = false;
 
-/** The process-wide engine on the process-wide kernel pool, or null when the module does not load (said once). */
+/** The process-wide engine on the process-wide kernel pool; null where the pool does not load. */
 export function wasmMaxPool(): WasmMaxPool | null {
-  if (broken) return null;
-  try {
-    shared ??= new WasmMaxPool(wasmPool());
-    return shared;
-  } catch (error) {
-    broken = true;
-    process.emitWarning(`segstation: WebAssembly max pooling unavailable, using JavaScript loops (${error instanceof Error ? error.message : String(error)})`);
-    return null;
-  }
+  const pool = wasmPool();
+  if (pool !== null) shared ??= new WasmMaxPool(pool);
+  return pool && shared;
 }

@@ -135,8 +135,9 @@ export class WasmNorm {
 
 let shared: WasmNorm | null = null;
 
-/** The process-wide engine, on the process-wide kernel pool. */
-export function wasmNorm(): WasmNorm {
-  shared ??= new WasmNorm(wasmPool());
-  return shared;
+/** The process-wide engine on the process-wide kernel pool; null where the pool does not load. */
+export function wasmNorm(): WasmNorm | null {
+  const pool = wasmPool();
+  if (pool !== null) shared ??= new WasmNorm(pool);
+  return pool && shared;
 }

@@ -284,18 +284,21 @@ export function loadKernelModule(variant: KernelVariant = kernelVariant()): Wasm
 }
 
 let shared: WasmPool | null = null;
+let failure: string | null = null;
 
-/** The process-wide pool (compiled on first use) with defaultKernelThreads(). */
-export function wasmPool(): WasmPool {
-  shared ??= new WasmPool(loadKernelModule(), defaultKernelThreads());
+/**
+ * The process-wide pool (compiled on first use) with defaultKernelThreads(), or null where the module does not load:
+ * said once, and every kernel that would use the pool keeps its fallback (tfjs' kernels, JavaScript loops).
+ */
+export function wasmPool(): WasmPool | null {
+  if (shared !== null || failure !== null) return shared;
+  try {
+    shared = new WasmPool(loadKernelModule(), defaultKernelThreads());
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    process.emitWarning(`segstation: WebAssembly kernels unavailable, using tfjs' kernels and JavaScript loops (${failure})`);
+  }
   return shared;
-}
-
-/** Stops the process-wide pool's worker threads; the next kernel call starts a fresh pool. */
-export async function shutdownWasmPool(): Promise<void> {
-  const pool = shared;
-  shared = null;
-  if (pool) await pool.shutdown();
 }
 
 /** A float32's bits as an int32, to pass a float through the int32 mailbox (the kernels reinterpret it). */
