@@ -1,30 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureGradients, fastPoolKernelsActive, registerCpuKernelFixes, runReplacedPoolKernel } from '../../../../main/training/backend/index.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { describe, expect, it } from 'vitest';
+import { fastPoolKernelsActive, runReplacedPoolKernel } from '../../../../main/training/backend/index.ts';
+import { maxAbsDiff, randomValues, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
 /** Values on a coarse grid (many ties inside windows) or continuous. */
 function random(shape: number[], seed: number, ties: boolean): tf.Tensor {
-  const rand = mulberry32(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => (ties ? Math.floor(rand() * 3) : rand() * 2 - 1)), shape);
+  return tf.tensor(ties ? randomValues(n, seed, 0, 3).map(Math.floor) : randomValues(n, seed), shape);
 }
 
 /** Equal up to the order of adding gradients of overlapping windows. */
 function expectSame(actual: tf.Tensor, expected: tf.Tensor): void {
-  expect(actual.shape).toEqual(expected.shape);
-  const a = actual.dataSync();
-  const e = expected.dataSync();
-  let diff = 0;
-  for (let i = 0; i < e.length; i++) diff = Math.max(diff, Math.abs(a[i] - e[i]));
-  expect(diff).toBeLessThan(1e-6);
+  expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-6);
 }
 
 describe('fast max-pooling gradients match tfjs', () => {

@@ -1,22 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { softmaxCrossEntropy, softmaxCrossEntropyReference } from '../../../../main/training/backend/fused-cross-entropy.ts';
-import { randomTensor, useCpuKernels } from './setup.ts';
+import { maxAbsDiff, randomTensor, useCpuKernels } from './setup.ts';
 
 useCpuKernels();
 
 afterEach(() => {
   delete process.env.SEGSTATION_CPU_KERNELS;
 });
-
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const av = a.dataSync();
-  const bv = b.dataSync();
-  let d = 0;
-  for (let i = 0; i < av.length; i++) d = Math.max(d, Math.abs(av[i] - bv[i]));
-  return d;
-}
 
 /** One-hot rows of `classes` from seeded class indices. */
 function oneHot(voxels: number, classes: number, seed: number): tf.Tensor2D {
@@ -44,13 +35,13 @@ describe('fused softmax cross-entropy', () => {
       soft === 'unnormalised' ? (randomTensor([voxels, classes], 2, 0, 2) as tf.Tensor2D) : soft ? (tf.softmax(randomTensor([voxels, classes], 2)) as tf.Tensor2D) : oneHot(voxels, classes, 3);
     const fused = softmaxCrossEntropy(logits, target);
     const reference = softmaxCrossEntropyReference(logits, target);
-    expect(maxDiff(fused, reference)).toBeLessThan(1e-5 * Math.max(1, scale / 100));
+    expect(maxAbsDiff(fused, reference)).toBeLessThan(1e-5 * Math.max(1, scale / 100));
     const probe = randomTensor([voxels], 4);
     const grads = (f: typeof softmaxCrossEntropy) => tf.grads((l: tf.Tensor, t: tf.Tensor) => tf.sum(tf.mul(f(l as tf.Tensor2D, t as tf.Tensor2D), probe)))([logits, target]);
     const [gl, gt] = grads(softmaxCrossEntropy);
     const [rl, rt] = grads(softmaxCrossEntropyReference);
-    expect(maxDiff(gl, rl)).toBeLessThan(1e-5);
-    expect(maxDiff(gt, rt)).toBeLessThan(1e-4 * Math.max(1, scale));
+    expect(maxAbsDiff(gl, rl)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(gt, rt)).toBeLessThan(1e-4 * Math.max(1, scale));
   });
 
   it('falls back to the composite formula with SEGSTATION_CPU_KERNELS=tfjs, with the same values', () => {
@@ -58,7 +49,7 @@ describe('fused softmax cross-entropy', () => {
     const target = oneHot(20, 3, 6);
     const fused = softmaxCrossEntropy(logits, target);
     process.env.SEGSTATION_CPU_KERNELS = 'tfjs';
-    expect(maxDiff(softmaxCrossEntropy(logits, target), fused)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(softmaxCrossEntropy(logits, target), fused)).toBeLessThan(1e-6);
   });
 
   it('refuses logits and targets of different shapes', () => {

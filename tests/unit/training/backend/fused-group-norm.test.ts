@@ -1,30 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGradients, registerCpuKernelFixes } from '../../../../main/training/backend/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { groupNorm, groupNormLeakyRelu, groupNormReference } from '../../../../main/training/backend/fused-group-norm.ts';
-import { mulberry32 } from '../../../../main/util/random.ts';
+import { expectCentralDifferences, maxAbsDiff, randomTensor, useCpuKernels } from './setup.ts';
 
-beforeAll(async () => {
-  await ensureGradients();
-  await tf.setBackend('cpu');
-  registerCpuKernelFixes();
-});
+useCpuKernels();
 
-function random(shape: number[], seed: number, offset = 0): tf.Tensor {
-  const rand = mulberry32(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rand() * 2 - 1 + offset), shape);
-}
-
-function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
-  expect(a.shape).toEqual(b.shape);
-  const av = a.dataSync();
-  const bv = b.dataSync();
-  let d = 0;
-  for (let i = 0; i < av.length; i++) d = Math.max(d, Math.abs(av[i] - bv[i]));
-  return d;
-}
+const random = (shape: number[], seed: number, offset = 0): tf.Tensor => randomTensor(shape, seed, offset - 1, offset + 1);
 
 describe('fused group normalisation', () => {
   it('hand-checked: instance norm of [1, 3, 5] per channel is [-1.2247, 0, 1.2247] times gamma plus beta', () => {
@@ -56,13 +38,13 @@ describe('fused group normalisation', () => {
     const gamma = random([c], 2, 1);
     const beta = random([c], 3);
     const probe = random(shape, 4);
-    expect(maxDiff(groupNorm(x, gamma, beta, groups, 1e-5), groupNormReference(x, gamma, beta, groups, 1e-5))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(groupNorm(x, gamma, beta, groups, 1e-5), groupNormReference(x, gamma, beta, groups, 1e-5))).toBeLessThan(1e-5);
     const loss = (f: typeof groupNorm) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(a, g, b, groups, 1e-5)), probe));
     const fast = tf.grads(loss(groupNorm))([x, gamma, beta]);
     const ref = tf.grads(loss(groupNormReference))([x, gamma, beta]);
     fast.forEach((g, i) => {
       const scale = tf.max(tf.abs(ref[i])).dataSync()[0];
-      expect(maxDiff(g, ref[i]) / scale).toBeLessThan(1e-4);
+      expect(maxAbsDiff(g, ref[i]) / scale).toBeLessThan(1e-4);
     });
   });
 
@@ -72,18 +54,7 @@ describe('fused group normalisation', () => {
     const beta = random([4], 7);
     const probe = random([1, 3, 2, 4], 8);
     const loss = (a: tf.Tensor): tf.Scalar => tf.sum(tf.mul(groupNorm(a, gamma, beta, 2, 1e-3), probe));
-    const analytic = tf.grad(loss)(x).dataSync();
-    const base = x.dataSync();
-    const h = 1e-2;
-    for (let i = 0; i < base.length; i++) {
-      const at = (d: number): number => {
-        const v = Float32Array.from(base);
-        v[i] += d;
-        return loss(tf.tensor(v, x.shape)).dataSync()[0];
-      };
-      const numeric = (at(h) - at(-h)) / (2 * h);
-      expect(Math.abs(analytic[i] - numeric)).toBeLessThan(1e-2 + 1e-2 * Math.abs(numeric));
-    }
+    expectCentralDifferences(loss, x, 1e-2, 1e-2, 1e-2);
   });
 
   it('refuses groups that do not divide the channels', () => {
@@ -112,7 +83,7 @@ describe('group normalisation fused with a leaky ReLU', () => {
     const reference = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.leakyRelu(groupNormReference(a, g, b, groups, 1e-5), alpha);
     const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => groupNormLeakyRelu(a, g, b, groups, 1e-5, alpha);
     const y = fused(x, gamma, beta);
-    expect(maxDiff(y, reference(x, gamma, beta))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(y, reference(x, gamma, beta))).toBeLessThan(1e-5);
     // Both signs occur, so both slopes of the activation are exercised.
     const values = y.dataSync();
     expect(values.some((v) => v > 0) && values.some((v) => v < 0 || (alpha === 0 && v === 0))).toBe(true);
@@ -121,7 +92,7 @@ describe('group normalisation fused with a leaky ReLU', () => {
     const ref = tf.grads(loss(reference))([x, gamma, beta]);
     fast.forEach((g, i) => {
       const scale = tf.max(tf.abs(ref[i])).dataSync()[0];
-      expect(maxDiff(g, ref[i]) / scale).toBeLessThan(1e-4);
+      expect(maxAbsDiff(g, ref[i]) / scale).toBeLessThan(1e-4);
     });
   });
 
@@ -130,7 +101,7 @@ describe('group normalisation fused with a leaky ReLU', () => {
     try {
       const x = random([1, 4, 4, 4], 21);
       const y = groupNormLeakyRelu(x, tf.ones([4]), tf.zeros([4]), 4, 1e-5, 0.1);
-      expect(maxDiff(y, tf.leakyRelu(groupNormReference(x, tf.ones([4]), tf.zeros([4]), 4, 1e-5), 0.1))).toBeLessThan(1e-5);
+      expect(maxAbsDiff(y, tf.leakyRelu(groupNormReference(x, tf.ones([4]), tf.zeros([4]), 4, 1e-5), 0.1))).toBeLessThan(1e-5);
     } finally {
       delete process.env.SEGSTATION_CPU_KERNELS;
     }

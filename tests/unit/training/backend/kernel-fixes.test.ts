@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
 import { CONV2D_FILTER_VIA_3D, CONV3D_TRANSPOSE_GRADIENT, originalConv2DBackpropFilter, registerCpuKernelFixes } from '../../../../main/training/backend/index.ts';
-import { randomTensor, useCpuKernels } from './setup.ts';
+import { expectCentralDifferences, randomTensor, useCpuKernels } from './setup.ts';
 
 useCpuKernels();
 
@@ -13,22 +13,7 @@ const random = (shape: number[], seed: number): tf.Tensor => randomTensor(shape,
  * convolution output, so the central difference is exact up to float32 rounding and the tolerance can be tight.
  */
 function checkAgainstFiniteDifferences(loss: (arg: tf.Tensor) => tf.Scalar, arg: tf.Tensor): void {
-  const analytic = tf.grad(loss)(arg).dataSync();
-  const base = arg.dataSync();
-  const h = 5e-2;
-  let maxAbs = 0;
-  for (let i = 0; i < base.length; i++) {
-    const at = (delta: number): number =>
-      tf.tidy(() => {
-        const v = Float32Array.from(base);
-        v[i] += delta;
-        return loss(tf.tensor(v, arg.shape)).dataSync()[0];
-      });
-    const numeric = (at(h) - at(-h)) / (2 * h);
-    expect(Math.abs(analytic[i] - numeric)).toBeLessThan(2e-3 + 2e-3 * Math.abs(numeric));
-    maxAbs = Math.max(maxAbs, Math.abs(numeric));
-  }
-  expect(maxAbs).toBeGreaterThan(0.05);
+  expect(expectCentralDifferences(loss, arg, 5e-2, 2e-3, 2e-3)).toBeGreaterThan(0.05);
 }
 
 /** sum(R * y) + 0.1 * sum(y^2) with a fixed random R: sensitive to every output voxel, and not linear. */

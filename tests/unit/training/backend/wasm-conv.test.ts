@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WasmConv, type ConvGeometry } from '../../../../main/training/backend/wasm-conv.ts';
 import { kernelVariant, loadKernelModule, WasmPool, type KernelVariant } from '../../../../main/training/backend/wasm-pool.ts';
-import { randomValues as random } from './setup.ts';
+import { maxAbsDiff, randomValues as random } from './setup.ts';
 
 // Both builds where this runtime has relaxed SIMD (Node 20 gets it by flag, Node 22 by default).
 const variants: KernelVariant[] = kernelVariant() === 'relaxed-simd' ? ['relaxed-simd', 'simd'] : ['simd'];
@@ -44,13 +44,6 @@ function reference(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Ar
   return y;
 }
 
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
-
 describe('implicit GEMM convolution', () => {
   const cases = [
     { name: '3x3x3 same, 8 -> 8 channels (tiles and both line ends)', g: geometry(2, [4, 5, 11], 8, 8, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1]) },
@@ -67,16 +60,16 @@ describe('implicit GEMM convolution', () => {
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 1);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 2);
     const want = reference(g, x, w);
-    expect(maxDiff(implicit.conv(g, x, w), want)).toBeLessThan(1e-4);
-    expect(maxDiff(patchMatrix.conv(g, x, w), want)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(implicit.conv(g, x, w), want)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(patchMatrix.conv(g, x, w), want)).toBeLessThan(1e-4);
   });
 
   it.each(cases)('$name ($variant): filter and input gradients equal the patch-matrix path', ({ g, implicit, patchMatrix }) => {
     const x = random(g.batch * g.inD * g.inH * g.inW * g.inC, 3);
     const w = random(g.kD * g.kH * g.kW * g.inC * g.outC, 4);
     const dy = random(g.batch * g.outD * g.outH * g.outW * g.outC, 5);
-    expect(maxDiff(implicit.backpropFilter(g, x, dy), patchMatrix.backpropFilter(g, x, dy))).toBeLessThan(1e-4);
-    expect(maxDiff(implicit.backpropInput(g, dy, w), patchMatrix.backpropInput(g, dy, w))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(implicit.backpropFilter(g, x, dy), patchMatrix.backpropFilter(g, x, dy))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(implicit.backpropInput(g, dy, w), patchMatrix.backpropInput(g, dy, w))).toBeLessThan(1e-4);
   });
 
   it.each(engines)('filter gradient is the adjoint of the forward: <conv(x, w), dy> = <w, dW(x, dy)> ($variant)', ({ implicit }) => {
