@@ -7,28 +7,21 @@
  * calling component's effect scope.
  */
 import { computed, onScopeDispose, watch } from 'vue';
-import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
-import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
-import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
-import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
-import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
-import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
-import { InterpolationType } from '@kitware/vtk.js/Rendering/Core/ImageProperty/Constants';
 import type { VolumeBlock } from '../../../ipc/api.ts';
 import type { VolumeMeta } from '../../../ipc/contract.ts';
 import { applyBlock } from '../data/blockToImage.ts';
 import { getSlice } from '../data/blockCache.ts';
 import { colormapNodes } from '../core/colormaps.ts';
-import { boundsCenter, boundsDiagonal, indexToWorld, worldBounds, type Vec3 } from '../core/geometry.ts';
+import type { Vec3 } from '../core/geometry.ts';
 import { buildLabelLut, labelClasses, labelSliceToRgba, type LabelClass } from '../core/labels.ts';
 import { sliceCamera } from '../core/orientation.ts';
-import { inPlaneAxes, sliceSize } from '../core/slices.ts';
+import { sliceSize } from '../core/slices.ts';
 import { classifyErrors, errorMapToRgba } from '../core/results/errorMap.ts';
 import { compositeOver, heatmapRgba } from '../core/results/heatmap.ts';
 import { mapIndex, resampleNearest, sameGrid } from '../core/results/linkedSlices.ts';
 import { useResultsStore } from '../stores/results.ts';
 import { useProjectStore } from '../stores/project.ts';
+import { fitSliceCamera, placeCrosshair, towardsCamera, useSliceActors } from './sliceActors.ts';
 import type { VtkView } from './useVtkView.ts';
 
 export type ResultsSliceRole = 'truth' | 'pred' | 'error';
@@ -56,73 +49,17 @@ export function useResultsSliceView(view: VtkView, role: ResultsSliceRole): Resu
   const project = useProjectStore();
   const { renderer, requestRender } = view;
 
-  const image = vtkImageData.newInstance();
-  const mapper = vtkImageMapper.newInstance();
-  mapper.setInputData(image);
-  const actor = vtkImageSlice.newInstance();
-  actor.setMapper(mapper);
-  const ctf = vtkColorTransferFunction.newInstance();
-  actor.getProperty().setRGBTransferFunction(0, ctf);
-  actor.getProperty().setUseLookupTableScalarRange(true);
-  actor.getProperty().setInterpolationType(InterpolationType.LINEAR);
-  actor.setVisibility(false);
-
-  const overlay = vtkImageData.newInstance();
-  const overlayMapper = vtkImageMapper.newInstance();
-  overlayMapper.setInputData(overlay);
-  const overlayActor = vtkImageSlice.newInstance();
-  overlayActor.setMapper(overlayMapper);
-  overlayActor.getProperty().setIndependentComponents(false);
-  overlayActor.getProperty().setColorWindow(255);
-  overlayActor.getProperty().setColorLevel(127.5);
-  overlayActor.getProperty().setInterpolationType(InterpolationType.NEAREST);
-  overlayActor.setVisibility(false);
-
-  const crossPolys = [vtkPolyData.newInstance(), vtkPolyData.newInstance()];
-  const crossMappers = [vtkMapper.newInstance(), vtkMapper.newInstance()];
-  const crossActors = [vtkActor.newInstance(), vtkActor.newInstance()];
-  crossActors.forEach((a, i) => {
-    crossMappers[i].setInputData(crossPolys[i]);
-    a.setMapper(crossMappers[i]);
-    a.getProperty().setColor(1, 0.85, 0.2);
-    a.setVisibility(false);
-  });
-
-  renderer.addActor(actor);
-  renderer.addActor(overlayActor);
-  crossActors.forEach((a) => renderer.addActor(a));
+  const actors = useSliceActors(view);
+  const { image, mapper, actor, ctf, overlay, overlayMapper, overlayActor, crossActors } = actors;
+  crossActors.forEach((a) => a.getProperty().setColor(1, 0.85, 0.2));
 
   let shownIndex = -1;
   let overlayPixels = 0;
 
   const camera = () => sliceCamera(results.image?.direction ?? [1, 0, 0, 0, 1, 0, 0, 0, 1], results.plane);
-  const towardsCamera = (distance: number): Vec3 => {
-    const dop = camera().directionOfProjection;
-    return [-dop[0] * distance, -dop[1] * distance, -dop[2] * distance];
-  };
-
   const fitCamera = () => {
-    const m = results.image;
-    if (!m) return;
-    const cam = renderer.getActiveCamera();
-    const { directionOfProjection: dop, viewUp } = camera();
-    const bounds = worldBounds(m);
-    const center = boundsCenter(bounds);
-    const diag = boundsDiagonal(bounds) || 1;
-    cam.setParallelProjection(true);
-    cam.setFocalPoint(center[0], center[1], center[2]);
-    cam.setPosition(center[0] - dop[0] * diag * 2, center[1] - dop[1] * diag * 2, center[2] - dop[2] * diag * 2);
-    cam.setViewUp(viewUp[0], viewUp[1], viewUp[2]);
-    const right: Vec3 = [dop[1] * viewUp[2] - dop[2] * viewUp[1], dop[2] * viewUp[0] - dop[0] * viewUp[2], dop[0] * viewUp[1] - dop[1] * viewUp[0]];
-    const corners = [0, 1, 2, 3, 4, 5, 6, 7].map((c) => indexToWorld(m, [0, 1, 2].map((a) => ((c >> a) & 1 ? m.shape[a] - 1 : 0))));
-    const extent = (dir: Vec3) => {
-      const along = corners.map((p) => p[0] * dir[0] + p[1] * dir[1] + p[2] * dir[2]);
-      return Math.max(...along) - Math.min(...along);
-    };
-    const [w, h] = view.size();
-    const aspect = w > 0 && h > 0 ? w / h : 1;
-    cam.setParallelScale((Math.max(extent(viewUp) / 2, extent(right) / 2 / aspect) + Math.max(...m.spacing)) * 1.02);
-    cam.setClippingRange(diag * 0.5, diag * 4);
+    if (!results.image) return;
+    fitSliceCamera(view, results.image, camera());
     requestRender();
   };
 
@@ -140,21 +77,7 @@ export function useResultsSliceView(view: VtkView, role: ResultsSliceRole): Resu
       crossActors.forEach((a) => a.setVisibility(false));
       return;
     }
-    const ax = results.axis;
-    const c = results.crosshair;
-    const lift = towardsCamera(Math.min(...m.spacing) * 0.1);
-    inPlaneAxes(ax).forEach((along, i) => {
-      const from = [...c];
-      const to = [...c];
-      from[along] = -0.5;
-      to[along] = m.shape[along] - 0.5;
-      const a = indexToWorld(m, from);
-      const b = indexToWorld(m, to);
-      crossPolys[i].getPoints().setData(new Float32Array([a[0] + lift[0], a[1] + lift[1], a[2] + lift[2], b[0] + lift[0], b[1] + lift[1], b[2] + lift[2]]), 3);
-      crossPolys[i].getLines().setData(new Uint32Array([2, 0, 1]));
-      crossPolys[i].modified();
-      crossActors[i].setVisibility(true);
-    });
+    placeCrosshair(actors, m, results.axis, results.crosshair, camera());
     requestRender();
   };
 
@@ -222,7 +145,7 @@ export function useResultsSliceView(view: VtkView, role: ResultsSliceRole): Resu
       mapper.setSlice(0);
       actor.setVisibility(true);
       if (rgba) {
-        const shift = towardsCamera(Math.min(...slice.spacing) * 0.05);
+        const shift = towardsCamera(camera(), Math.min(...slice.spacing) * 0.05);
         applyBlock(overlay, { ...slice, origin: [slice.origin[0] + shift[0], slice.origin[1] + shift[1], slice.origin[2] + shift[2]] }, rgba, 4);
         overlayMapper.setSlicingMode(ax);
         overlayMapper.setSlice(0);
@@ -258,10 +181,7 @@ export function useResultsSliceView(view: VtkView, role: ResultsSliceRole): Resu
   view.onResize(fitCamera);
 
   onScopeDispose(() => {
-    generation++;
-    [actor, overlayActor, ...crossActors].forEach((a) => a.delete());
-    [mapper, overlayMapper, ...crossMappers].forEach((m) => m.delete());
-    [image, overlay, ...crossPolys, ctf].forEach((o) => o.delete());
+    generation++; // a slice still on its way is dropped
   });
 
   return {
