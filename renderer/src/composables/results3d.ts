@@ -11,16 +11,11 @@ import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
 import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
-import vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData';
-import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
-import vtkMapper from '@kitware/vtk.js/Rendering/Core/Mapper';
-import vtkActor from '@kitware/vtk.js/Rendering/Core/Actor';
 import type { VolumeBlock } from '../../../ipc/api.ts';
 import type { VolumeMeta } from '../../../ipc/contract.ts';
 import { applyBlock } from '../data/blockToImage.ts';
 import { getLevel } from '../data/blockCache.ts';
 import { track } from '../data/activity.ts';
-import { boundsCenter, boundsDiagonal, indexToWorldMatrix, worldBounds } from '../core/geometry.ts';
 import { labelClasses } from '../core/labels.ts';
 import { pickLevel } from '../core/slices.ts';
 import { colormapNodes } from '../core/colormaps.ts';
@@ -32,16 +27,11 @@ import { useResultsStore } from '../stores/results.ts';
 import { useProjectStore } from '../stores/project.ts';
 import { useVolumeRenderingStore } from '../stores/volumeRendering.ts';
 import type { ResultsSurfaceRequest } from '../workers/resultsSurfaces.worker.ts';
+import { resetFrontCamera } from './frontCamera.ts';
+import { addSurfaceActor, removeSurfaceActors, surfaceWorker, type SurfaceActor } from './surfaceActors.ts';
 import type { VtkView } from './useVtkView.ts';
 
-type SurfaceReply = { requestId: number; surfaces: LabelSurface[] } | { requestId: number; error: string };
 type WorkerJob = { mode: 'labels'; labels: VolumeBlock; values: number[] } | { mode: 'errors'; truth: VolumeBlock; pred: VolumeBlock };
-
-interface SurfaceActor {
-  actor: vtkActor;
-  mapper: vtkMapper;
-  poly: vtkPolyData;
-}
 
 export interface Results3dView {
   /** Surface actors on screen. */
@@ -58,32 +48,17 @@ export function useResults3d(view: VtkView): Results3dView {
   const { renderer, requestRender } = view;
 
   // Worker
-  const worker = new Worker(new URL('../workers/resultsSurfaces.worker.ts', import.meta.url), { type: 'module' });
-  let nextRequest = 1;
-  const waiting = new Map<number, { resolve: (s: LabelSurface[]) => void; reject: (e: Error) => void }>();
-  worker.onmessage = (event: MessageEvent<SurfaceReply>) => {
-    const entry = waiting.get(event.data.requestId);
-    if (!entry) return;
-    waiting.delete(event.data.requestId);
-    if ('error' in event.data) entry.reject(new Error(`surface extraction: ${event.data.error}`));
-    else entry.resolve(event.data.surfaces);
+  const worker = surfaceWorker<ResultsSurfaceRequest>(new Worker(new URL('../workers/resultsSurfaces.worker.ts', import.meta.url), { type: 'module' }));
+  const extract = (job: WorkerJob): Promise<LabelSurface[]> => {
+    // Copies: the blocks stay in the cache for the other views.
+    if (job.mode === 'labels') {
+      const labels = job.labels.data.slice();
+      return worker.request({ mode: 'labels', labels, shape: job.labels.shape, values: job.values }, [labels.buffer]);
+    }
+    const truth = job.truth.data.slice();
+    const pred = job.pred.data.slice();
+    return worker.request({ mode: 'errors', truth, pred, shape: job.pred.shape }, [truth.buffer, pred.buffer]);
   };
-  const extract = (job: WorkerJob): Promise<LabelSurface[]> =>
-    new Promise((resolve, reject) => {
-      const requestId = nextRequest++;
-      waiting.set(requestId, { resolve, reject });
-      // Copies: the blocks stay in the cache for the other views.
-      if (job.mode === 'labels') {
-        const labels = job.labels.data.slice();
-        const message: ResultsSurfaceRequest = { requestId, mode: 'labels', labels, shape: job.labels.shape, values: job.values };
-        worker.postMessage(message, [labels.buffer]);
-      } else {
-        const truth = job.truth.data.slice();
-        const pred = job.pred.data.slice();
-        const message: ResultsSurfaceRequest = { requestId, mode: 'errors', truth, pred, shape: job.pred.shape };
-        worker.postMessage(message, [truth.buffer, pred.buffer]);
-      }
-    });
 
   // Volume rendering of the uncertainty
   const image = vtkImageData.newInstance();
@@ -103,42 +78,18 @@ export function useResults3d(view: VtkView): Results3dView {
 
   let surfaces: SurfaceActor[] = [];
   const clearSurfaces = () => {
-    for (const s of surfaces) {
-      renderer.removeActor(s.actor);
-      s.actor.delete();
-      s.mapper.delete();
-      s.poly.delete();
-    }
+    removeSurfaceActors(renderer, surfaces);
     surfaces = [];
   };
   const addSurface = (s: LabelSurface, block: VolumeBlock, color: readonly number[], opacity: number) => {
-    const poly = vtkPolyData.newInstance();
-    poly.getPoints().setData(s.points, 3);
-    poly.getPolys().setData(s.polys);
-    if (s.normals.length === s.points.length) poly.getPointData().setNormals(vtkDataArray.newInstance({ name: 'Normals', numberOfComponents: 3, values: s.normals }));
-    const mapper = vtkMapper.newInstance();
-    mapper.setInputData(poly);
-    const actor = vtkActor.newInstance();
-    actor.setMapper(mapper);
-    actor.setUserMatrix(Float32Array.from(indexToWorldMatrix(block)));
-    actor.getProperty().setColor(color[0] / 255, color[1] / 255, color[2] / 255);
-    actor.getProperty().setOpacity(opacity);
-    renderer.addActor(actor);
-    surfaces.push({ actor, mapper, poly });
+    const added = addSurfaceActor(renderer, s, block);
+    added.actor.getProperty().setColor(color[0] / 255, color[1] / 255, color[2] / 255);
+    added.actor.getProperty().setOpacity(opacity);
+    surfaces.push(added);
   };
 
   const resetCamera = () => {
-    const m = results.image;
-    if (!m) return;
-    const camera = renderer.getActiveCamera();
-    const bounds = worldBounds(m);
-    const c = boundsCenter(bounds);
-    const d = boundsDiagonal(bounds) || 1;
-    camera.setFocalPoint(c[0], c[1], c[2]);
-    camera.setPosition(c[0] + d * 0.6, c[1] - d * 1.6, c[2] + d * 0.5);
-    camera.setViewUp(0, 0, 1);
-    renderer.resetCamera(bounds as [number, number, number, number, number, number]);
-    requestRender();
+    if (results.image) resetFrontCamera(view, results.image);
   };
 
   const classColors = (meta: VolumeMeta) => {
@@ -216,9 +167,7 @@ export function useResults3d(view: VtkView): Results3dView {
 
   onScopeDispose(() => {
     generation++;
-    worker.terminate();
-    for (const w of waiting.values()) w.reject(new Error('view closed'));
-    waiting.clear();
+    worker.close();
     clearSurfaces();
     volume.delete();
     volumeMapper.delete();

@@ -13,10 +13,10 @@ import type { VolumeBlock } from '../../../ipc/api.ts';
 import { applyBlock } from '../data/blockToImage.ts';
 import { getLevel } from '../data/blockCache.ts';
 import { coarsestLevel, pickLevel } from '../core/slices.ts';
-import { boundsCenter, boundsDiagonal, worldBounds } from '../core/geometry.ts';
 import { defaultPreset, presetColorNodes } from '../core/transferFunctions.ts';
 import { useVolumesStore } from '../stores/volumes.ts';
 import { useVolumeRenderingStore } from '../stores/volumeRendering.ts';
+import { resetFrontCamera } from './frontCamera.ts';
 import type { VtkView } from './useVtkView.ts';
 
 export function useVolumeRendering(view: VtkView): { resetCamera(): void } {
@@ -60,18 +60,7 @@ export function useVolumeRendering(view: VtkView): { resetCamera(): void } {
   };
 
   const resetCamera = () => {
-    const m = volumes.image;
-    if (!m) return;
-    const camera = renderer.getActiveCamera();
-    const bounds = worldBounds(m);
-    const c = boundsCenter(bounds);
-    const d = boundsDiagonal(bounds) || 1;
-    // Seen from the front (anterior, -y in LPS), superior up, slightly from the patient's left and above.
-    camera.setFocalPoint(c[0], c[1], c[2]);
-    camera.setPosition(c[0] + d * 0.6, c[1] - d * 1.6, c[2] + d * 0.5);
-    camera.setViewUp(0, 0, 1);
-    renderer.resetCamera(bounds as [number, number, number, number, number, number]);
-    requestRender();
+    if (volumes.image) resetFrontCamera(view, volumes.image);
   };
 
   const show = (block: VolumeBlock, level: number, imageId: string) => {
