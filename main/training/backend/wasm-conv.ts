@@ -223,49 +223,53 @@ export class WasmConv {
 
   /** dw[k, ci, co] = sum over output voxels of patch(x)[k, ci] * dy[co] (the filter gradient). */
   backpropFilter(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-    if (this.implicit) return this.backpropFilterImplicit(g, x, dy);
-    const { kc, np, rows } = sizesOf(g);
+    const { kc, np, rows, lines } = sizesOf(g);
+    if (this.implicit) {
+      // Implicit GEMM: per output line and tap, x rows^T * dy rows; scratch holds the tap list and a padded dy line.
+      return this.filterGradient(g, x, dy, kc, tapListBytes(g) / 4 + (np === g.outC ? 0 : g.outW * np), (at) => [
+        'filterImplicit',
+        [at.x, at.dy, at.scratch, at.acc, np, g.outC, lines, this.linesPerClaim(g), at.counter],
+      ]);
+    }
+    // Patch matrix: chunks of rows, patches^T * dy; scratch holds a chunk's patches and its dy rows padded to np.
     const ka = roundUp(kc, 4);
     const chunk = this.chunkRows(ka, rows);
-    const pool = this.pool;
-    const threads = pool.threads;
-    pool.begin();
-    const xAt = pool.alloc(x.length);
-    const dyAt = pool.alloc(dy.length);
-    const counter = pool.alloc(16);
-    // Each thread sums its chunks into its own accumulator; the partials are added at the end.
-    const scratch = Array.from({ length: threads }, () => ({ a: pool.alloc(chunk * ka), b: np === g.outC ? 0 : pool.alloc(chunk * np), acc: pool.alloc(ka * np) }));
-    const dwAt = pool.alloc(kc * g.outC);
-    pool.commit();
-    pool.put(xAt, x);
-    pool.put(dyAt, dy);
-    pool.clear(counter, 1);
-    const geometry = this.geometryOf(g);
-    for (const s of scratch) pool.k.zero(s.acc, ka * np);
-    pool.run('filterRows', threads, (t) => [xAt, dyAt, scratch[t].a, scratch[t].b, scratch[t].acc, ka, np, g.outC, rows, chunk, counter], geometry);
-    return this.sumPartials(scratch.map((s) => s.acc), ka, np, kc, g.outC, dwAt);
+    return this.filterGradient(g, x, dy, ka, chunk * ka + (np === g.outC ? 0 : chunk * np), (at) => [
+      'filterRows',
+      [at.x, at.dy, at.scratch, np === g.outC ? 0 : at.scratch + 4 * chunk * ka, at.acc, ka, np, g.outC, rows, chunk, at.counter],
+    ]);
   }
 
-  /** backpropFilter() as implicit GEMM: per output line and tap, x rows^T * dy rows. */
-  private backpropFilterImplicit(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float32Array {
-    const { kc, np, lines } = sizesOf(g);
+  /**
+   * Runs a filter-gradient kernel on the pool: each thread sums into its own [accRows x np] accumulator (zeroed here)
+   * with `scratchFloats` of scratch; the partials are added at the end. `call` names the kernel and its arguments
+   * from the buffers' addresses.
+   */
+  private filterGradient(
+    g: ConvGeometry,
+    x: Float32Array,
+    dy: Float32Array,
+    accRows: number,
+    scratchFloats: number,
+    call: (at: { x: number; dy: number; scratch: number; acc: number; counter: number }) => ['filterRows' | 'filterImplicit', number[]],
+  ): Float32Array {
+    const { kc, np } = sizesOf(g);
     const pool = this.pool;
     const threads = pool.threads;
     pool.begin();
     const xAt = pool.alloc(x.length);
     const dyAt = pool.alloc(dy.length);
     const counter = pool.alloc(16);
-    // Each thread sums its lines into its own accumulator; the partials are added at the end.
-    const scratch = Array.from({ length: threads }, () => ({ s: pool.alloc(tapListBytes(g) / 4 + (np === g.outC ? 0 : g.outW * np)), acc: pool.alloc(kc * np) }));
+    const perThread = Array.from({ length: threads }, () => ({ scratch: pool.alloc(scratchFloats), acc: pool.alloc(accRows * np) }));
     const dwAt = pool.alloc(kc * g.outC);
     pool.commit();
     pool.put(xAt, x);
     pool.put(dyAt, dy);
     pool.clear(counter, 1);
-    const geometry = this.geometryOf(g);
-    for (const s of scratch) pool.k.zero(s.acc, kc * np);
-    pool.run('filterImplicit', threads, (t) => [xAt, dyAt, scratch[t].s, scratch[t].acc, np, g.outC, lines, this.linesPerClaim(g), counter], geometry);
-    return this.sumPartials(scratch.map((s) => s.acc), kc, np, kc, g.outC, dwAt);
+    for (const t of perThread) pool.k.zero(t.acc, accRows * np);
+    const calls = perThread.map((t) => call({ x: xAt, dy: dyAt, scratch: t.scratch, acc: t.acc, counter }));
+    pool.run(calls[0][0], threads, (t) => calls[t][1], this.geometryOf(g));
+    return this.sumPartials(perThread.map((t) => t.acc), accRows, np, kc, g.outC, dwAt);
   }
 }
 
