@@ -1,15 +1,13 @@
 // A web client loses its socket while jobs run: the engine keeps the jobs going with no client connected, the client
 // reconnects, re-synchronises (job.list) and its listeners see progress continue and every job end exactly once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { EngineEvent, PayloadOf } from '../../../ipc/contract.ts';
 import { createWebClient, type ConnectionState, type SocketConstructor, type WebClient } from '../../../ipc/webClient.ts';
-import { Engine } from '../../../main/services/engine.ts';
+import type { Engine } from '../../../main/services/engine.ts';
 import { registerJobKind } from '../../../main/services/jobs.ts';
-import { startWebServer, type WebServer } from '../../../main/server/webServer.ts';
+import type { WebServer } from '../../../main/server/webServer.ts';
+import { startTestWebServer, stopTestWebServer } from '../../helpers/webServer.ts';
 import { CountParams } from '../services/fixtures/countJob.ts';
 
 registerJobKind('test.count', CountParams, { module: new URL('../services/fixtures/countJob.ts', import.meta.url) });
@@ -29,9 +27,7 @@ let server: WebServer;
 let client: WebClient | null = null;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'segstation-reconnect-'));
-  engine = new Engine({ transport: 'web', recentFile: path.join(tmp, 'recent.json') });
-  server = await startWebServer({ engine, staticDir: tmp });
+  ({ tmp, engine, server } = await startTestWebServer('segstation-reconnect-'));
 });
 
 afterEach(() => {
@@ -40,9 +36,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await server?.close();
-  engine?.dispose();
-  rmSync(tmp, { recursive: true, force: true });
+  await stopTestWebServer({ tmp, engine, server });
 });
 
 async function until(test: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {

@@ -1,13 +1,13 @@
 // GET /data/reports/<file>: reports of the open project served in web mode, behind the token, never outside reports/.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initProject } from '../../../main/dataset/index.ts';
-import { Engine } from '../../../main/services/engine.ts';
+import type { Engine } from '../../../main/services/engine.ts';
 import { resolveReportFile } from '../../../main/server/reportFiles.ts';
-import { startWebServer, type WebServer } from '../../../main/server/webServer.ts';
+import type { WebServer } from '../../../main/server/webServer.ts';
+import { startTestWebServer, stopTestWebServer } from '../../helpers/webServer.ts';
 
 let tmp: string;
 let project: string;
@@ -15,21 +15,17 @@ let engine: Engine;
 let server: WebServer;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'segstation-reports-'));
+  ({ tmp, engine, server } = await startTestWebServer('segstation-reports-'));
   project = path.join(tmp, 'project');
   await initProject(project, { name: 'reports' });
   writeFileSync(path.join(project, 'reports', 'report-a.pdf'), '%PDF-1.4 fake');
   writeFileSync(path.join(project, 'reports', 'report-a.html'), '<!doctype html><p>report</p>');
   writeFileSync(path.join(tmp, 'secret.pdf'), 'TOP-SECRET-BYTES');
   symlinkSync(path.join(tmp, 'secret.pdf'), path.join(project, 'reports', 'link.pdf'));
-  engine = new Engine({ transport: 'web', recentFile: path.join(tmp, 'recent.json') });
-  server = await startWebServer({ engine, staticDir: tmp });
 });
 
 afterAll(async () => {
-  await server?.close();
-  engine?.dispose();
-  rmSync(tmp, { recursive: true, force: true });
+  await stopTestWebServer({ tmp, engine, server });
 });
 
 /** A raw GET so the path is sent exactly as written (fetch would normalise '..'). */

@@ -1,12 +1,12 @@
 // GET /data/runs/:runId/samples/:file: token checked, names validated, only the open project's run samples served.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, createRaster } from '../../../main/report/png.ts';
 import { samplePath } from '../../../main/server/runSampleRoute.ts';
-import { startWebServer, type WebServer } from '../../../main/server/webServer.ts';
-import { Engine } from '../../../main/services/engine.ts';
+import type { WebServer } from '../../../main/server/webServer.ts';
+import { startTestWebServer, stopTestWebServer } from '../../helpers/webServer.ts';
+import type { Engine } from '../../../main/services/engine.ts';
 
 let tmp: string;
 let engine: Engine;
@@ -14,15 +14,11 @@ let server: WebServer;
 const png = encodePng(createRaster(2, 1));
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'segstation-sample-route-'));
-  engine = new Engine({ transport: 'web', recentFile: path.join(tmp, 'recent.json') });
-  server = await startWebServer({ engine, staticDir: tmp });
+  ({ tmp, engine, server } = await startTestWebServer('segstation-sample-route-'));
 });
 
 afterAll(async () => {
-  await server?.close();
-  engine?.dispose();
-  rmSync(tmp, { recursive: true, force: true });
+  await stopTestWebServer({ tmp, engine, server });
 });
 
 const get = (p: string, token: string | null = server.token) => fetch(`${server.url}${p}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });

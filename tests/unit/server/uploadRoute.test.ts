@@ -1,13 +1,13 @@
 // POST /data/uploads: a dropped file's bytes stored in the current project's uploads/ folder, and everything it must
 // refuse — no token, no project, a bad or escaping name, an empty or oversize body (declared or streamed), other methods.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UploadResultSchema } from '../../../ipc/contract.ts';
-import { Engine } from '../../../main/services/engine.ts';
+import type { Engine } from '../../../main/services/engine.ts';
 import { UPLOADS_FOLDER, uploadFileName } from '../../../main/server/uploadRoute.ts';
-import { startWebServer, type WebServer } from '../../../main/server/webServer.ts';
+import type { WebServer } from '../../../main/server/webServer.ts';
+import { startTestWebServer, stopTestWebServer } from '../../helpers/webServer.ts';
 
 const LIMIT = 1000;
 let tmp: string;
@@ -21,16 +21,12 @@ const upload = (name: string, body: NonNullable<RequestInit['body']>, headers: R
 const uploadsLeft = () => (existsSync(path.join(projectDir, UPLOADS_FOLDER)) ? readdirSync(path.join(projectDir, UPLOADS_FOLDER)) : []);
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'segstation-upload-'));
-  engine = new Engine({ transport: 'web', recentFile: path.join(tmp, 'recent.json') });
-  server = await startWebServer({ engine, staticDir: tmp, maxUploadBytes: LIMIT });
+  ({ tmp, engine, server } = await startTestWebServer('segstation-upload-', { maxUploadBytes: LIMIT }));
   projectDir = path.join(tmp, 'project');
 });
 
 afterAll(async () => {
-  await server?.close();
-  engine?.dispose();
-  rmSync(tmp, { recursive: true, force: true });
+  await stopTestWebServer({ tmp, engine, server });
 });
 
 describe('upload route', () => {
