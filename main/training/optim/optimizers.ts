@@ -170,23 +170,25 @@ interface AdamStep {
 }
 
 /**
- * The Adam update of one float32 variable in one loop, in float64 (m and v updated in place): what update() computes
+ * The Adam update of one float32 variable in one loop, in float64, into new weight and moment arrays: what update() computes
  * with 10-13 tfjs ops, each a pass over the weights and a kernel call. On cpu, with ~50 variables, the ops cost more
  * than the arithmetic.
  */
-export function adamStepValues(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): Float32Array {
+export function adamStepValues(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamStep): { w: Float32Array; m: Float32Array; v: Float32Array } {
   const next = new Float32Array(w.length);
+  const mNext = new Float32Array(w.length);
+  const vNext = new Float32Array(w.length);
   const b1 = 1 - s.beta1;
   const b2 = 1 - s.beta2;
   for (let i = 0; i < w.length; i++) {
     const gi = g[i] + s.l2 * w[i];
     const mi = s.beta1 * m[i] + b1 * gi;
     const vi = s.beta2 * v[i] + b2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
+    mNext[i] = mi;
+    vNext[i] = vi;
     next[i] = w[i] * s.decay - (s.lr * (mi / s.c1)) / (Math.sqrt(vi / s.c2) + s.epsilon);
   }
-  return next;
+  return { w: next, m: mNext, v: vNext };
 }
 
 export class AdamOptimizer extends Optimizer {
@@ -198,25 +200,21 @@ export class AdamOptimizer extends Optimizer {
     const { beta1, beta2, epsilon, weightDecay, type } = this.adam;
     const lr = this.learningRate;
     const t = this.iterationCount;
+    const m = this.slot(name, 'm', variable);
+    const v = this.slot(name, 'v', variable);
     if (tf.getBackend() === 'cpu' && variable.dtype === 'float32' && grad.dtype === 'float32' && process.env.SEGSTATION_CPU_KERNELS !== 'tfjs') {
-      const m = this.slot(name, 'm', variable);
-      const v = this.slot(name, 'v', variable);
-      // Fresh copies of the slots (a variable's values may be shared with tensors it was assigned from).
-      const mv = Float32Array.from(m.dataSync() as Float32Array);
-      const vv = Float32Array.from(v.dataSync() as Float32Array);
-      const next = adamStepValues(variable.dataSync() as Float32Array, grad.dataSync() as Float32Array, mv, vv, {
+      // New arrays, never the slots' own: a variable's values may be shared with tensors it was assigned from.
+      const next = adamStepValues(variable.dataSync() as Float32Array, grad.dataSync() as Float32Array, m.dataSync() as Float32Array, v.dataSync() as Float32Array, {
         beta1, beta2, epsilon, lr, c1: 1 - beta1 ** t, c2: 1 - beta2 ** t,
         l2: type === 'adam' ? weightDecay : 0,
         decay: type === 'adamw' ? 1 - lr * weightDecay : 1,
       });
-      m.assign(tf.tensor(mv, m.shape, 'float32'));
-      v.assign(tf.tensor(vv, v.shape, 'float32'));
-      return tf.tensor(next, variable.shape, 'float32');
+      m.assign(tf.tensor(next.m, m.shape, 'float32'));
+      v.assign(tf.tensor(next.v, v.shape, 'float32'));
+      return tf.tensor(next.w, variable.shape, 'float32');
     }
     let g = grad;
     if (type === 'adam' && weightDecay > 0) g = tf.add(g, tf.mul(variable, weightDecay));
-    const m = this.slot(name, 'm', variable);
-    const v = this.slot(name, 'v', variable);
     m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
     v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
     const mHat = tf.div(m, 1 - beta1 ** t);
