@@ -37,8 +37,8 @@ function layoutOf(x: tf.Tensor, groups: number): Layout {
   return { batch: x.shape[0], space: x.size / (x.shape[0] * channels), channels, groups, perGroup: channels / groups };
 }
 
-/** Per (sample, channel) sums of x and x^2, over space. */
-function channelSums(l: Layout, x: Float32Array): { s1: Float64Array; s2: Float64Array } {
+/** Per (sample, channel) sums over space of u and of u * x: (x, x) gives the statistics, (dy, x) the gradient's. */
+function channelSums(l: Layout, u: Float32Array, x: Float32Array): ChannelSums {
   const s1 = new Float64Array(l.batch * l.channels);
   const s2 = new Float64Array(l.batch * l.channels);
   for (let n = 0; n < l.batch; n++) {
@@ -46,9 +46,8 @@ function channelSums(l: Layout, x: Float32Array): { s1: Float64Array; s2: Float6
     let p = n * l.space * l.channels;
     for (let s = 0; s < l.space; s++) {
       for (let c = 0; c < l.channels; c++, p++) {
-        const v = x[p];
-        s1[o + c] += v;
-        s2[o + c] += v * v;
+        s1[o + c] += u[p];
+        s2[o + c] += u[p] * x[p];
       }
     }
   }
@@ -104,7 +103,7 @@ function forwardCoefficients(l: Layout, mean: Float64Array, rstd: Float64Array, 
 }
 
 function forwardValues(l: Layout, x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number): { y: Float32Array; mean: Float64Array; rstd: Float64Array } {
-  const { mean, rstd } = statistics(l, channelSums(l, x), epsilon);
+  const { mean, rstd } = statistics(l, channelSums(l, x, x), epsilon);
   const { a, b } = forwardCoefficients(l, mean, rstd, gamma, beta);
   const y = new Float32Array(x.length);
   affine(l, x, a, b, y);
@@ -162,20 +161,7 @@ function backwardValues(
   mean: Float64Array,
   rstd: Float64Array,
 ): { dx: Float32Array; dgamma: Float32Array; dbeta: Float32Array } {
-  // Per (sample, channel): sum dy and sum dy * x, in one pass.
-  const sdy = new Float64Array(l.batch * l.channels);
-  const sdyx = new Float64Array(l.batch * l.channels);
-  for (let n = 0; n < l.batch; n++) {
-    const o = n * l.channels;
-    let p = n * l.space * l.channels;
-    for (let s = 0; s < l.space; s++) {
-      for (let c = 0; c < l.channels; c++, p++) {
-        sdy[o + c] += dy[p];
-        sdyx[o + c] += dy[p] * x[p];
-      }
-    }
-  }
-  const { A, B, C, dgamma, dbeta } = backwardCoefficients(l, { s1: sdy, s2: sdyx }, gamma, mean, rstd);
+  const { A, B, C, dgamma, dbeta } = backwardCoefficients(l, channelSums(l, dy, x), gamma, mean, rstd);
   const dx = new Float32Array(x.length);
   affine(l, dy, A, C, dx, x, B);
   return { dx, dgamma, dbeta };
